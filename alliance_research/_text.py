@@ -1,0 +1,142 @@
+"""Reading text files and YAML with the line numbers a user sees in an editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+UTF8_EXPECTED = "UTF-8 text (save the file as UTF-8; UTF-8 with a byte-order mark is accepted too)"
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file (a byte-order mark is dropped). On bad bytes, report the line they are on."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        bad = data[err.start : err.end]
+        return None, [Problem(shown, line, None, f"byte 0x{bad.hex()}", UTF8_EXPECTED)]
+
+
+def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tuple, int], list[Problem]]:
+    """Parse YAML and return (data, lines, problems).
+
+    ``lines`` maps every key path (a tuple of mapping keys and list indexes) to the 1-based line where it
+    starts, so that a problem found later can name its line. ``line_offset`` is added to every line (the
+    number of lines that precede the YAML in its file, e.g. a front-matter delimiter).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        return None, {}, [Problem(shown, line, None, _yaml_snippet(text, mark), f"valid YAML ({err.problem})")]
+    except yaml.YAMLError as err:  # pragma: no cover - every PyYAML parse error is marked
+        return None, {}, [Problem(shown, None, None, None, f"valid YAML ({err})")]
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    _walk(node, (), lines, problems, shown, line_offset)
+    return data, lines, problems
+
+
+def _yaml_snippet(text: str, mark: Any) -> str | None:
+    if mark is None:
+        return None
+    all_lines = text.splitlines()
+    return all_lines[mark.line].strip() if mark.line < len(all_lines) else ""
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list, shown: str, offset: int) -> None:
+    lines.setdefault(path, node.start_mark.line + 1 + offset)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1 + offset
+            if key in seen:
+                problems.append(
+                    Problem(shown, line, ".".join(map(str, path + (key,))), key,
+                            f"each key once (it is already given on line {seen[key]})")
+                )
+            seen[key] = line
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, problems, shown, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, path + (i,), lines, problems, shown, offset)
+
+
+def line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of the longest prefix of ``loc`` that has one."""
+    for n in range(len(loc), -1, -1):
+        if tuple(loc[:n]) in lines:
+            return lines[tuple(loc[:n])]
+    return None
+
+
+def key_path(loc: tuple) -> str:
+    """A dotted key path as a user reads it: ``areas[0].practices[3].levels``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any) -> list[Problem]:
+    """Turn a pydantic ValidationError into problems with lines and key paths."""
+    problems = []
+    for err in error.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # Drop pydantic's internal location parts (e.g. the name of a union member or a dict key's "[key]").
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        value = err.get("input")
+        if err["type"] == "missing":
+            value = None
+        elif isinstance(value, (dict, list)):
+            value = None if err["type"] != "extra_forbidden" else value
+        expected = _expected_from_pydantic(err)
+        problems.append(Problem(shown, line_of(lines, loc), key_path(loc), value, expected))
+    return problems
+
+
+def _expected_from_pydantic(err: dict) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "this required key"
+    if kind == "extra_forbidden":
+        return "no such key (check its spelling)"
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '')}"
+    if kind in ("string_type", "string_too_short"):
+        return "non-empty text"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "a whole number"
+    if kind in ("float_type", "float_parsing"):
+        return "a number"
+    if kind in ("list_type",):
+        return "a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "a mapping of keys to values"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return err["msg"].replace("Input should be", "a value").strip()
+    if kind == "bool_type" or kind == "bool_parsing":
+        return "true or false"
+    msg = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    return msg[0].lower() + msg[1:] if msg else kind

@@ -1,0 +1,107 @@
+"""The ``alliance-research`` command line: a thin layer over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import LibraryError
+
+MAX_SHOWN = 200
+
+
+def _library_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--library", type=Path, default=None, metavar="PATH",
+                        help="library folder holding casestudies/ and data/ (default: the bundled example library)")
+    parser.add_argument("--framework", default=None, metavar="ID_OR_FILE",
+                        help="rubric id or YAML file (default: sustaining-integration)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alliance-research",
+        description="Score, cluster and write up the integration maturity of infrastructure alliances.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a library and print its summary")
+    _library_arg(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("report", help="regenerate every report from a library")
+    _library_arg(p)
+    p.add_argument("--out", type=Path, default=Path("reports"), metavar="DIR", help="output folder (default: reports/)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="parallel notebook runs (default: cores)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("import-survey", help="append a wide survey export to data/responses.csv")
+    p.add_argument("export", type=Path, metavar="EXPORT", help="the export, CSV or XLSX, one row per respondent")
+    p.add_argument("--codebook", type=Path, required=True, metavar="CODEBOOK",
+                   help="CSV mapping export columns to practice ids (column,practice_id)")
+    p.add_argument("--alliance", required=True, metavar="ID", help="the alliance the respondents rated")
+    p.add_argument("--wave", type=int, required=True, metavar="N", help="the assessment round (1 or more)")
+    p.add_argument("--dry-run", action="store_true", help="check and show the rows, write nothing")
+    _library_arg(p)
+    p.set_defaults(func=cmd_import_survey)
+    return parser
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .library import load_library
+
+    lib = load_library(args.library, framework=args.framework)
+    print(lib.describe())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .library import load_library
+
+    lib = load_library(args.library, framework=args.framework)
+    print(lib.describe())
+    print("\nThe report pages are not built yet: this version validates the library and stops; "
+          f"nothing was written to {args.out}/.")
+    return 0
+
+
+def cmd_import_survey(args: argparse.Namespace) -> int:
+    from .survey import import_survey
+
+    rows = import_survey(args.export, args.codebook, args.alliance, args.wave, args.library,
+                         framework=args.framework, dry_run=args.dry_run)
+    respondents = rows["respondent_id"].nunique()
+    verb = "Would append" if args.dry_run else "Appended"
+    print(f"{verb} {len(rows)} ratings from {respondents} respondents to alliance '{args.alliance}', "
+          f"wave {args.wave} ({rows['score'].isna().sum()} without an answer).")
+    return 0
+
+
+def report_problems(err: LibraryError, stream=None) -> None:
+    stream = stream or sys.stderr
+    problems = err.problems
+    n = len(problems)
+    print(f"alliance-research: {n} problem{'s' if n != 1 else ''} found; nothing was written.", file=stream)
+    for problem in problems[:MAX_SHOWN]:
+        print(f"  {problem}", file=stream)
+    if n > MAX_SHOWN:
+        print(f"  ... and {n - MAX_SHOWN} more (the Python API's LibraryError.problems lists them all)", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LibraryError as err:
+        report_problems(err)
+        return 2
+    except KeyboardInterrupt:
+        print("alliance-research: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Problems found in input files, and the one exception that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pandas as pd
+
+__all__ = ["Problem", "LibraryError"]
+
+_MAX_VALUE_CHARS = 80
+
+
+def _show(value: Any) -> str:
+    """Show a value the way a user typed it, shortened, with empty and missing values spelled out."""
+    if value is None:
+        return "(missing)"
+    if isinstance(value, float) and value != value:  # NaN
+        return "(empty)"
+    if isinstance(value, str):
+        if value == "":
+            return "(empty)"
+        text = value if len(value) <= _MAX_VALUE_CHARS else value[: _MAX_VALUE_CHARS - 1] + "…"
+        return repr(text)
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one place of one input file.
+
+    Attributes
+    ----------
+    file : str
+        The file, as a path relative to the library folder where possible.
+    line : int or None
+        The line as an editor or spreadsheet shows it (1-based; line 1 of a CSV is its header).
+    column : str or None
+        The column (tables) or key (YAML, dotted for nested keys) at fault.
+    value : object
+        The offending value, as read.
+    expected : str
+        What was expected instead, in words.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    value: Any
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}, line {self.line}"
+        what = f"{self.column}: " if self.column else ""
+        return f"{where}: {what}{_show(self.value)}: expected {self.expected}"
+
+
+class LibraryError(ValueError):
+    """Invalid input. ``problems`` lists every problem found, in file and line order."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = sorted(
+            problems, key=lambda p: (p.file, p.line if p.line is not None else -1, p.column or "")
+        )
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} found:"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a DataFrame with columns file, line, column, value, expected."""
+        return pd.DataFrame(
+            [(p.file, p.line, p.column, p.value, p.expected) for p in self.problems],
+            columns=["file", "line", "column", "value", "expected"],
+        ).astype({"line": "Int64"})
+
+
+class ProblemCollector:
+    """Collect problems while reading; raise them together at the end."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, line: int | None, column: str | None, value: Any, expected: str) -> None:
+        self.problems.append(Problem(file, line, column, value, expected))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise LibraryError(self.problems)

@@ -1,0 +1,238 @@
+"""Importing wide survey exports (MS Forms, Qualtrics, ...) into a library's long ``responses.csv``.
+
+A wide export has one row per respondent and one column per question. A *codebook* CSV says which export
+column holds which practice, and which columns hold the respondent id, the organisation and the organisation
+type:
+
+.. code-block:: text
+
+    column,practice_id
+    Respondent,respondent_id
+    Employer,organisation
+    Organisation type,organisation_type
+    "Q1. <the question about the first practice>",<a practice id of the framework>
+    "Q2. <the question about the second practice>",<another practice id>
+    ...
+
+Answers may be scores, level names from the framework (``Established``), ``"3 - Established"``, the
+framework's don't-know answer, or blank. Export columns the codebook does not name (timestamps, e-mail, ...)
+are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ._tables import LINE, read_table
+from .errors import LibraryError, Problem
+from .framework import Framework
+from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, load_library
+from .paths import EXAMPLE_LIBRARY, shown_path
+
+__all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
+
+#: Codebook targets that are not practices (practice ids never contain underscores).
+META_FIELDS = ("respondent_id", "organisation", "organisation_type")
+
+
+def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict[str, str]]:
+    """Read a codebook: ``(practice column -> practice id, meta field -> column)``.
+
+    Raises
+    ------
+    LibraryError
+        On unknown practice ids, a practice or field mapped twice, or a missing organisation column.
+    """
+    path = Path(path)
+    shown = path.as_posix()
+    frame, problems = read_table(path, shown, ["column", "practice_id"])
+    if frame is None:
+        raise LibraryError(problems)
+    practices: dict[str, str] = {}
+    meta: dict[str, str] = {}
+    seen_target: dict[str, int] = {}
+    valid = set(fw.practice_ids) | set(META_FIELDS)
+    for column, target, line in frame[["column", "practice_id", LINE]].itertuples(index=False):
+        if not column:
+            problems.append(Problem(shown, line, "column", column, "the name of a column of the export"))
+            continue
+        if target not in valid:
+            problems.append(Problem(shown, line, "practice_id", target,
+                                    f"a practice id of framework '{fw.id}' or one of {', '.join(META_FIELDS)}"))
+            continue
+        if target in seen_target:
+            problems.append(Problem(shown, line, "practice_id", target,
+                                    f"each practice or field once (already on line {seen_target[target]})"))
+            continue
+        seen_target[target] = line
+        if column in practices or column in meta.values():
+            problems.append(Problem(shown, line, "column", column, "each export column once"))
+            continue
+        (meta.__setitem__(target, column) if target in META_FIELDS else practices.__setitem__(column, target))
+    for field in ("organisation", "organisation_type"):
+        if field not in meta:
+            problems.append(Problem(shown, None, "practice_id", None,
+                                    f"a row mapping the export column that holds the {field.replace('_', ' ')} "
+                                    f"to '{field}'"))
+    if not practices:
+        problems.append(Problem(shown, None, "practice_id", None, "at least one row mapping a column to a practice"))
+    if problems:
+        raise LibraryError(problems)
+    return practices, meta
+
+
+def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, alliance_id: str, wave: int) -> pd.DataFrame:
+    """Turn a wide export into long rows with the ``responses.csv`` columns (``comment`` left empty).
+
+    Every invalid answer, organisation type or missing organisation is reported together.
+    """
+    export = Path(export)
+    shown = export.as_posix()
+    practices, meta = read_codebook(codebook, fw)
+    frame, problems = read_table(export, shown, [], allow_unknown=True)
+    if frame is None:
+        raise LibraryError(problems)
+    codebook_shown = Path(codebook).as_posix()
+    for column in [*practices, *meta.values()]:
+        if column not in frame.columns:
+            problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"))
+    if problems:
+        raise LibraryError(problems)
+    if frame.empty:
+        raise LibraryError([Problem(shown, 2, None, "", "at least one respondent row after the header")])
+    stem = re.sub(r"[^a-z0-9]+", "-", export.stem.lower()).strip("-") or "respondent"
+    rows = []
+    seen_ids: dict[str, int] = {}
+    for record in frame.to_dict("records"):
+        line = int(record[LINE])
+        if "respondent_id" in meta:
+            respondent = record[meta["respondent_id"]]
+            if not respondent:
+                problems.append(Problem(shown, line, meta["respondent_id"], respondent, "a respondent id (not empty)"))
+            elif respondent in seen_ids:
+                problems.append(Problem(shown, line, meta["respondent_id"], respondent,
+                                        f"a respondent id used once (already on line {seen_ids[respondent]})"))
+            seen_ids.setdefault(respondent, line)
+        else:
+            respondent = f"{stem}-{line:03d}"
+        organisation = record[meta["organisation"]]
+        if not organisation:
+            problems.append(Problem(shown, line, meta["organisation"], organisation,
+                                    "the respondent's organisation (not empty)"))
+        org_type = record[meta["organisation_type"]].lower()
+        if org_type not in ORGANISATION_TYPES:
+            problems.append(Problem(shown, line, meta["organisation_type"], record[meta["organisation_type"]],
+                                    f"one of {', '.join(ORGANISATION_TYPES)}"))
+        for column, practice in practices.items():
+            try:
+                score = fw.parse_answer(record[column])
+            except ValueError:
+                problems.append(Problem(shown, line, column, record[column], fw.expected_answers()))
+                continue
+            rows.append((alliance_id, wave, respondent, organisation, org_type, practice, score, None))
+    if problems:
+        raise LibraryError(problems)
+    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
+    out["score"] = out["score"].astype("Int64")
+    return out
+
+
+def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wave: int,
+                  library: str | Path | None = None, *, framework: str | Path | None = None,
+                  dry_run: bool = False) -> pd.DataFrame:
+    """Append a wide survey export to a library's ``data/responses.csv``, atomically.
+
+    Parameters
+    ----------
+    export : path
+        The export (CSV or XLSX), one row per respondent.
+    codebook : path
+        The codebook CSV (see the module docstring).
+    alliance_id : str
+        The alliance the respondents rated; it must have a dossier in the library.
+    wave : int
+        The assessment round (1 or more).
+    library : path, optional
+        The library folder (default: the example library).
+    framework : str or path, optional
+        The rubric (default: the library's default framework).
+    dry_run : bool
+        Validate and return the rows without writing.
+
+    Returns
+    -------
+    DataFrame
+        The rows appended (``responses.csv`` columns).
+
+    Raises
+    ------
+    LibraryError
+        When the library is invalid, any answer is invalid, or any row would duplicate one already there.
+        Nothing is written then.
+    """
+    root = Path(library) if library is not None else EXAMPLE_LIBRARY
+    lib = load_library(root, framework=framework)
+    target = root / "data" / "responses.csv"
+    problems = []
+    if not ALLIANCE_ID.match(alliance_id) or alliance_id not in set(lib.alliances["alliance_id"]):
+        problems.append(Problem("--alliance", None, None, alliance_id,
+                                f"an alliance with a dossier in {shown_path(root / 'casestudies', root)}/"))
+    if isinstance(wave, bool) or not isinstance(wave, int) or wave < 1:
+        problems.append(Problem("--wave", None, None, wave, "a whole number, 1 or more"))
+    if (root / "data" / "responses.xlsx").is_file():
+        problems.append(Problem("data/responses.xlsx", None, None, None,
+                                "a library keeping responses.csv (import-survey appends to the CSV)"))
+    if problems:
+        raise LibraryError(problems)
+    new = wide_to_long(export, codebook, lib.framework, alliance_id, wave)
+    keys = ["alliance_id", "wave", "respondent_id", "practice_id"]
+    clash = new.merge(lib.responses[keys], on=keys, how="inner")
+    if not clash.empty:
+        respondents = sorted(clash["respondent_id"].unique())
+        raise LibraryError([Problem(shown_path(target, root), None, ", ".join(keys), ", ".join(respondents[:5]),
+                                    f"new rows only: {len(clash)} rows for respondents {', '.join(respondents[:5])}"
+                                    f"{' ...' if len(respondents) > 5 else ''} are already in alliance "
+                                    f"'{alliance_id}' wave {wave} (was this export imported before?)")])
+    if not dry_run:
+        _append_atomically(target, new)
+    return new
+
+
+def _append_atomically(target: Path, rows: pd.DataFrame) -> None:
+    """Write existing bytes + new rows to a temporary file beside ``target``, then replace it in one step."""
+    existing = target.read_bytes() if target.is_file() else b""
+    if existing:
+        text = existing.decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text, newline="")))
+        header = [h.strip() for h in header]
+        newline = "\r\n" if b"\r\n" in existing.split(b"\n", 1)[0] + b"\n" else "\n"
+        if not existing.endswith(b"\n"):
+            existing += newline.encode()
+    else:
+        header, newline = list(RESPONSE_COLUMNS), "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=newline)
+    if not existing:
+        writer.writerow(header)
+    for record in rows.to_dict("records"):
+        writer.writerow(["" if pd.isna(record.get(c)) else record.get(c, "") for c in header])
+    data = existing + buffer.getvalue().encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=".responses-", suffix=".csv.tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.is_file():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,83 @@
+"""Shared fixtures: a small, valid library written by hand (independent of the generators)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+DOSSIER = """\
+---
+name: {name}
+sector: water
+client: Example Client
+partners: [Builder Ltd, Designer LLP]
+start_year: 2018
+evidence:
+  - practice: shared-communication
+    text: "Weekly all-hands briefing."
+    source: "Board minutes, 2022"
+lessons:
+  - text: "Keep the induction going."
+    practice: ongoing-induction
+  - text: "Talk early."
+---
+> Fictional test dossier.
+
+Some narrative.
+"""
+
+RESPONSES = """\
+alliance_id,wave,respondent_id,organisation,organisation_type,practice_id,score,comment
+alpha,1,r1,Example Client,client,shared-communication,3,
+alpha,1,r1,Example Client,client,ongoing-induction,2,"Good, mostly"
+alpha,1,r2,Builder Ltd,contractor,shared-communication,4,
+alpha,1,r2,Builder Ltd,contractor,ongoing-induction,,
+beta,1,r1,Example Client,client,shared-communication,1,
+beta,1,r2,Designer LLP,designer,shared-communication,2,
+"""
+
+OUTCOMES = """\
+alliance_id,year,kpi,value
+alpha,2022,cost_vs_target,2.5
+alpha,2023,cost_vs_target,-1.0
+beta,2022,cost_vs_target,0.5
+"""
+
+KPIS = """\
+kpi,label,unit,higher_is_better
+cost_vs_target,Cost against target,%,true
+"""
+
+
+def write_library(root: Path) -> Path:
+    """Write a two-alliance library into ``root`` and return it."""
+    (root / "casestudies").mkdir(parents=True)
+    (root / "data").mkdir()
+    for alliance_id, name in (("alpha", "Alpha Water Alliance"), ("beta", "Beta Water Alliance")):
+        (root / "casestudies" / f"{alliance_id}.md").write_text(DOSSIER.format(name=name), encoding="utf-8")
+    (root / "data" / "responses.csv").write_text(RESPONSES, encoding="utf-8")
+    (root / "data" / "outcomes.csv").write_text(OUTCOMES, encoding="utf-8")
+    (root / "data" / "kpis.csv").write_text(KPIS, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def small_library(tmp_path: Path) -> Path:
+    return write_library(tmp_path / "lib")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
