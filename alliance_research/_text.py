@@ -30,8 +30,9 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
     starts, so that a problem found later can name its line. ``line_offset`` is added to every line (the
     number of lines that precede the YAML in its file, e.g. a front-matter delimiter).
     """
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
@@ -40,10 +41,15 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
         return None, {}, [Problem(shown, line, None, _yaml_snippet(text, mark), f"valid YAML ({err.problem})")]
-    except yaml.YAMLError as err:  # pragma: no cover - every PyYAML parse error is marked
+    except yaml.reader.ReaderError as err:  # a control character YAML does not allow
+        line = text.count("\n", 0, err.position) + 1 + line_offset
+        return None, {}, [Problem(shown, line, None, f"character U+{err.character:04X}",
+                                  "YAML text without control characters")]
+    except yaml.YAMLError as err:  # pragma: no cover - other PyYAML errors carry a mark
         return None, {}, [Problem(shown, None, None, None, f"valid YAML ({err})")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
     _walk(node, (), lines, problems, shown, line_offset)

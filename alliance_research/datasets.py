@@ -120,7 +120,7 @@ def allocate_respondents(n_respondents: Sequence[int], n_client: Sequence[int], 
     >>> rng = np.random.default_rng(0)
     >>> out = allocate_respondents([4, 3], [1, 2], [2, 1], rng)
     >>> out.groupby("unit")["partner"].apply(sorted).tolist()
-    [[-1, 0, 0, 1], [-1, -1, 0]]
+    [[-1, 0, 1, 1], [-1, -1, 0]]
     """
     n = np.asarray(n_respondents, dtype=np.int64)
     n_client = np.minimum(np.asarray(n_client, dtype=np.int64), n)
@@ -139,7 +139,7 @@ def allocate_respondents(n_respondents: Sequence[int], n_client: Sequence[int], 
 def simulate_scores(latent: np.ndarray, unit: np.ndarray, shift: np.ndarray | float = 0.0, *,
                     rng: np.random.Generator, noise: float = 0.6, respondent_sd: float = 0.4,
                     missing_rate: float = 0.05, min_score: int = 0, max_score: int = 4,
-                    missing_concentration: float = 20.0) -> np.ndarray:
+                    missing_concentration: float = 20.0, effect_groups: np.ndarray | None = None) -> np.ndarray:
     """Every respondent's scores: ``round(latent + respondent effect + shift + noise)``, clipped to the scale.
 
     Parameters
@@ -163,6 +163,10 @@ def simulate_scores(latent: np.ndarray, unit: np.ndarray, shift: np.ndarray | fl
         The scale.
     missing_concentration : float
         Concentration (a + b) of that beta distribution; larger = rates closer to ``missing_rate``.
+    effect_groups : array of int, shape (n_respondents,), optional
+        If given, respondent effects are centred within each group (e.g. the client and the partner
+        respondents of each alliance-wave), so that every group's mean leniency is exactly zero and a ``shift``
+        shows in the group means as planted, up to rating noise, rounding and clipping.
 
     Returns
     -------
@@ -179,7 +183,13 @@ def simulate_scores(latent: np.ndarray, unit: np.ndarray, shift: np.ndarray | fl
     latent = np.asarray(latent, dtype=float)
     unit = np.asarray(unit, dtype=np.int64)
     n_resp, n_prac = unit.size, latent.shape[1]
-    effect = rng.normal(0.0, respondent_sd, n_resp) + np.broadcast_to(np.asarray(shift, dtype=float), (n_resp,))
+    effect = rng.normal(0.0, respondent_sd, n_resp)
+    if effect_groups is not None:
+        groups = np.unique(np.asarray(effect_groups), return_inverse=True)[1].reshape(-1)
+        sizes = np.bincount(groups)
+        effect -= (np.bincount(groups, weights=effect) / sizes)[groups]
+        effect *= np.sqrt(sizes / np.maximum(sizes - 1, 1))[groups]  # keep the spread of single effects
+    effect += np.broadcast_to(np.asarray(shift, dtype=float), (n_resp,))
     raw = latent[unit] + effect[:, None] + rng.normal(0.0, noise, (n_resp, n_prac))
     scores = np.clip(np.floor(raw + 0.5), min_score, max_score)
     if missing_rate > 0:
@@ -331,7 +341,7 @@ def maturity_by_year(wave_years: Sequence[int], wave_maturity: np.ndarray, years
 
 
 def simulate_outcomes(maturity: pd.DataFrame, kpis: pd.DataFrame, *, rng: np.random.Generator,
-                      min_score: int = 0, max_score: int = 4, strength: float = 0.7, alliance_sd: float = 0.08,
+                      min_score: int = 0, max_score: int = 4, strength: float = 0.6, alliance_sd: float = 0.1,
                       year_sd: float = 0.06, trend: float = 0.015) -> pd.DataFrame:
     """KPI outcomes related to maturity: better outcomes where maturity is higher, plus noise and a mild trend.
 

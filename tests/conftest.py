@@ -81,3 +81,11 @@ def _close_figures():
 
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
+
+
+# Hypothesis: a modest default for CI; `HYPOTHESIS_PROFILE=thorough` for a long local search.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", max_examples=150, derandomize=True)
+_hypothesis_settings.register_profile("thorough", max_examples=4000)
+_hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,54 @@
+"""The command line: a summary on valid data; on invalid data every problem, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alliance_research.cli import main
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "alliance_research", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_validate_prints_a_summary(small_library, capsys):
+    assert main(["validate", "--library", str(small_library)]) == 0
+    out = capsys.readouterr().out
+    assert "is valid" in out and "alliances    2 (water 2)" in out
+    assert "respondents  4 (client 2, contractor 1, designer 1)" in out
+    assert "16.7% missing" in out
+
+
+def test_validate_reports_every_problem_with_exit_status_2(small_library):
+    responses = small_library / "data" / "responses.csv"
+    text = responses.read_text(encoding="utf-8")
+    responses.write_text(text.replace("client,shared-communication,3,", "client,shared-communication,9,")
+                         .replace("Designer LLP,designer", "Designer LLP,architect"), encoding="utf-8")
+    result = run("validate", "--library", str(small_library))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert "2 problems found; nothing was written." in result.stderr
+    assert "data/responses.csv, line 2: score: '9': expected a whole number from 0 to 4" in result.stderr
+    assert "data/responses.csv, line 7: organisation_type: 'architect'" in result.stderr
+
+
+def test_missing_library_folder_is_a_clear_error(tmp_path):
+    result = run("validate", "--library", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "a library folder holding casestudies/ and data/" in result.stderr
+
+
+def test_report_on_invalid_library_writes_nothing(small_library, tmp_path):
+    (small_library / "data" / "kpis.csv").unlink()
+    out = tmp_path / "out"
+    result = run("report", "--library", str(small_library), "--out", str(out))
+    assert result.returncode == 2 and not out.exists()
+
+
+def test_example_library_validates_from_any_directory(tmp_path):
+    result = run("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "is valid" in result.stdout

@@ -1,0 +1,63 @@
+"""Random corruptions of a valid library either load or raise LibraryError, never any other exception."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import alliance_research as ar
+from alliance_research import LibraryError
+
+from .conftest import write_library
+
+FILES = ["data/responses.csv", "data/outcomes.csv", "data/kpis.csv", "casestudies/alpha.md"]
+TOKENS = [",", "\n", '"', "---", ":", "- ", "[", "{", "\ufeff", "\x00", "é", "9", "-1", "2.5", "", "  ", "\r\n"]
+
+
+@st.composite
+def corruption(draw):
+    file = draw(st.sampled_from(FILES))
+    kind = draw(st.sampled_from(["delete", "insert", "insert-bytes", "truncate", "duplicate-line"]))
+    position = draw(st.floats(min_value=0, max_value=1))
+    length = draw(st.integers(min_value=1, max_value=40))
+    text = draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=8)))
+    raw = draw(st.binary(max_size=6))
+    return file, kind, position, length, text, raw
+
+
+def _apply(path: Path, kind: str, position: float, length: int, text: str, raw: bytes) -> None:
+    data = path.read_bytes()
+    at = int(position * len(data))
+    if kind == "delete":
+        data = data[:at] + data[at + length:]
+    elif kind == "insert":
+        data = data[:at] + text.encode("utf-8") + data[at:]
+    elif kind == "insert-bytes":
+        data = data[:at] + raw + data[at:]
+    elif kind == "truncate":
+        data = data[:at]
+    else:
+        lines = data.splitlines(keepends=True)
+        if lines:
+            i = min(int(position * len(lines)), len(lines) - 1)
+            lines.insert(i, lines[i])
+        data = b"".join(lines)
+    path.write_bytes(data)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(corruption(), min_size=1, max_size=3))
+def test_corrupted_library_loads_or_raises_library_error(corruptions):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_library(Path(tmp) / "lib")
+        for file, *args in corruptions:
+            _apply(root / file, *args)
+        try:
+            ar.load_library(root)
+        except LibraryError as err:
+            assert err.problems and all(p.file and p.expected for p in err.problems)
+        shutil.rmtree(root)
