@@ -26,7 +26,7 @@ validate: $(STAMP)
 	$(VENV)/bin/alliance-research validate
 
 test: $(STAMP)
-	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval notebooks,)
+	$(PY) -m pytest tests alliance_research $(if $(NOTEBOOKS),--nbval notebooks,)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks

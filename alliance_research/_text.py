@@ -9,6 +9,9 @@ import yaml
 
 from .errors import Problem
 
+# libyaml's parser when PyYAML was built with it (much faster on large libraries); same nodes, marks and errors.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 UTF8_EXPECTED = "UTF-8 text (save the file as UTF-8; UTF-8 with a byte-order mark is accepted too)"
 
 
@@ -32,7 +35,7 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
     """
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
@@ -42,7 +45,9 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
         line = mark.line + 1 + line_offset if mark is not None else None
         return None, {}, [Problem(shown, line, None, _yaml_snippet(text, mark), f"valid YAML ({err.problem})")]
     except yaml.reader.ReaderError as err:  # a control character YAML does not allow
-        line = text.count("\n", 0, err.position) + 1 + line_offset
+        # libyaml counts the position in bytes of UTF-8, PyYAML in characters
+        before = text.encode("utf-8")[: err.position] if _Loader is not yaml.SafeLoader else text[: err.position]
+        line = before.count(b"\n" if isinstance(before, bytes) else "\n") + 1 + line_offset
         return None, {}, [Problem(shown, line, None, f"character U+{err.character:04X}",
                                   "YAML text without control characters")]
     except yaml.YAMLError as err:  # pragma: no cover - other PyYAML errors carry a mark

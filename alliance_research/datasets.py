@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .framework import Framework, load_framework
+from .library import KPI_COLUMNS, ORGANISATION_TYPES, OUTCOME_COLUMNS, RESPONSE_COLUMNS, SECTORS
 from .paths import EXAMPLE_LIBRARY
 
 __all__ = [
@@ -54,16 +55,6 @@ __all__ = [
     "write_csv",
 ]
 
-#: Columns of ``data/responses.csv``, in order.
-RESPONSE_COLUMNS = ["alliance_id", "wave", "respondent_id", "organisation", "organisation_type", "practice_id",
-                    "score", "comment"]
-#: Columns of ``data/outcomes.csv``, in order.
-OUTCOME_COLUMNS = ["alliance_id", "year", "kpi", "value"]
-#: Columns of ``data/kpis.csv``, in order.
-KPI_COLUMNS = ["kpi", "label", "unit", "higher_is_better"]
-#: The organisation types of the data contract.
-ORGANISATION_TYPES = ("client", "contractor", "designer", "supplier", "other")
-
 #: KPIs of synthetic libraries: plausible range of values (``low``, ``high``) and decimals to round to.
 DEFAULT_KPIS = pd.DataFrame(
     [
@@ -77,7 +68,7 @@ DEFAULT_KPIS = pd.DataFrame(
     columns=["kpi", "label", "unit", "higher_is_better", "low", "high", "decimals"],
 )
 
-_SECTORS = ("water", "rail", "highways", "energy", "nuclear", "flood")
+_SECTORS = tuple(s for s in SECTORS if s != "other")
 _PARTNER_TYPES = ("contractor", "designer", "supplier")
 _LATEST_WAVE_YEAR = 2024
 _WAVE_EVERY_YEARS = 2
