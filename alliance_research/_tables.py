@@ -27,15 +27,20 @@ def read_table(path: Path, shown: str, required: list[str], optional: list[str] 
     number of fields. Blank rows are skipped. Returns ``(None, problems)`` when the table cannot be read.
     """
     if path.suffix.lower() == ".xlsx":
-        parsed, problems = _xlsx_rows(path, shown)
+        parsed, problems, shown = _xlsx_rows(path, shown, path.stem)
     else:
         parsed, problems = _csv_rows(path, shown)
     if parsed is None:
         return None, problems
     header_line, header, body, lines = parsed
     if header is None:
-        return None, [Problem(shown, 1, None, "", f"a header line with the columns {', '.join(required)}")]
+        return None, problems + [Problem(shown, 1, None, "", f"a header line with the columns {', '.join(required)}")]
     header = [h.strip() for h in header]
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
+        sep = "';'" if ";" in header[0] else "tabs"
+        return None, [Problem(shown, header_line, None, header[0],
+                              f"comma-separated values (this file is separated by {sep}: save it as "
+                              f"'CSV UTF-8 (comma delimited)')")]
     known = list(required) + list(optional)
     keep = []
     for i, name in enumerate(header):
@@ -62,6 +67,7 @@ def read_table(path: Path, shown: str, required: list[str], optional: list[str] 
     frame = frame[~blank].reset_index(drop=True)
     if not allow_unknown:
         frame = frame[[*known, LINE]]
+    frame.attrs["shown"] = shown
     return frame, problems
 
 
@@ -74,6 +80,8 @@ def _strip(column: pd.Series) -> pd.Series:
 
 def _from_rows(rows: list[tuple[int, list[str]]], shown: str) -> tuple[tuple | None, list[Problem]]:
     """Header, body and lines from (line, fields) rows; rows of the wrong width are problems."""
+    while rows and all(not f.strip() for f in rows[0][1]):
+        rows = rows[1:]  # blank lines above the header
     if not rows:
         return (1, None, None, None), []
     header_line, header = rows[0]
@@ -104,7 +112,7 @@ def _csv_rows(path: Path, shown: str) -> tuple[tuple | None, list[Problem]]:
     fast = _csv_fast(text)
     if fast is not None:
         return fast, []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows = []
     start = 1
     try:
@@ -112,7 +120,12 @@ def _csv_rows(path: Path, shown: str) -> tuple[tuple | None, list[Problem]]:
             rows.append((start, fields))
             start = reader.line_num + 1
     except csv.Error as err:
-        return None, [Problem(shown, reader.line_num, None, None, f"well-formed CSV ({err})")]
+        if "unexpected end of data" in str(err):
+            return None, [Problem(shown, start, None, None,
+                                  'a closing quote: a quote (") opened on this line is never closed, so every line '
+                                  "after it would be read as one value")]
+        return None, [Problem(shown, start, None, None, f"well-formed CSV ({err}; a value with a quote (\") "
+                                                         'must be quoted as a whole, with the quote doubled: "say ""hi"""')]
     return _from_rows(rows, shown)
 
 
@@ -122,7 +135,13 @@ def _csv_fast(text: str) -> tuple | None:
     Anything else (a quoted line break, a short or long row, a blank line) returns None, and the careful
     reader above finds the lines and reports the problems.
     """
-    if not text.strip():
+    if not text.strip() or '"' in text:
+        return None
+    rows = text.split("\n")
+    if rows[-1] == "":
+        rows.pop()
+    commas = np.fromiter((r.count(",") for r in rows), dtype=np.int64, count=len(rows))
+    if (commas != commas[0]).any():  # a short, long or blank row: the careful reader reports it
         return None
     try:
         frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False, keep_default_na=False,
@@ -138,26 +157,60 @@ def _csv_fast(text: str) -> tuple | None:
     return (1, header, body.astype(object), np.arange(2, len(frame) + 1, dtype=np.int64))
 
 
-def _xlsx_rows(path: Path, shown: str) -> tuple[tuple | None, list[Problem]]:
+def _xlsx_rows(path: Path, shown: str, stem: str) -> tuple[tuple | None, list[Problem], str]:
+    """Rows of the sheet named like the table (e.g. 'responses'), else of the first sheet.
+
+    When the workbook has several sheets, messages name the sheet read. A formula cell without a saved result
+    (as written by scripts, never opened in a spreadsheet) is a problem, not a silent blank.
+    """
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # zipfile.BadZipFile, openpyxl's InvalidFileException, KeyError, ...
-        return None, [Problem(shown, None, None, type(err).__name__, "an Excel workbook (.xlsx)")]
+    except Exception as err:  # zipfile.BadZipFile, openpyxl's InvalidFileException, KeyError, OSError, ...
+        return None, [Problem(shown, None, None, type(err).__name__, "an Excel workbook (.xlsx)")], shown
     try:
-        sheet = workbook.worksheets[0]
+        names = workbook.sheetnames
+        name = next((n for n in names if n.strip().lower() == stem.lower()), names[0])
+        if len(names) > 1:
+            shown = f"{shown} (sheet '{name}')"
         rows = [(number, [_cell_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        return None, [Problem(shown, None, None, type(err).__name__, "an Excel workbook (.xlsx)")]
+                for number, values in enumerate(workbook[name].iter_rows(values_only=True), start=1)]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError) as err:
+        return None, [Problem(shown, None, None, type(err).__name__, "an Excel workbook (.xlsx)")], shown
     finally:
         workbook.close()
+    problems = _unsaved_formulas(path, name, rows, shown)
     if rows:  # read-only sheets pad rows to the widest; trim the header's trailing empty cells
         header = rows[0][1]
         while header and header[-1] == "":
             header.pop()
-    return _from_rows(rows, shown)
+    parsed, more = _from_rows(rows, shown)
+    return parsed, problems + more, shown
+
+
+def _unsaved_formulas(path: Path, sheet: str, rows: list, shown: str) -> list[Problem]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            return []
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        problems = []
+        header = rows[0][1] if rows else []
+        for number, values in enumerate(workbook[sheet].iter_rows(values_only=True), start=1):
+            for col, formula in enumerate(values):
+                if isinstance(formula, str) and formula.startswith("=") and number <= len(rows) \
+                        and rows[number - 1][1][col] == "":
+                    column = header[col] if col < len(header) and header[col] and number > 1 else get_column_letter(col + 1)
+                    problems.append(Problem(shown, number, column, formula,
+                                            "a value: the cell holds a formula with no saved result (open the file "
+                                            "in Excel or LibreOffice and save it, or paste values)"))
+        return problems
+    finally:
+        workbook.close()
 
 
 def _cell_text(value: object) -> str:

@@ -17,7 +17,10 @@ UTF8_EXPECTED = "UTF-8 text (save the file as UTF-8; UTF-8 with a byte-order mar
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 file (a byte-order mark is dropped). On bad bytes, report the line they are on."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:  # missing, a folder, a broken link, no permission
+        return None, [Problem(shown, None, None, path.name, f"an existing, readable file ({err.strerror or err})")]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as err:
@@ -39,6 +42,13 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
+        # Walk the nodes before building the data, to learn every key's line and refuse keys that are not
+        # text; an alias (*name) is not walked again, so recursive or exponential documents stay cheap.
+        lines: dict[tuple, int] = {}
+        problems: list[Problem] = []
+        _walk(node, (), lines, problems, shown, line_offset, set())
+        if problems:
+            return None, lines, problems
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -55,9 +65,6 @@ def load_yaml(text: str, shown: str, line_offset: int = 0) -> tuple[Any, dict[tu
     finally:
         if loader is not None:
             loader.dispose()
-    lines: dict[tuple, int] = {}
-    problems: list[Problem] = []
-    _walk(node, (), lines, problems, shown, line_offset)
     return data, lines, problems
 
 
@@ -68,24 +75,35 @@ def _yaml_snippet(text: str, mark: Any) -> str | None:
     return all_lines[mark.line].strip() if mark.line < len(all_lines) else ""
 
 
-def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list, shown: str, offset: int) -> None:
-    lines.setdefault(path, node.start_mark.line + 1 + offset)
+# Keys are text, or whole numbers (a rubric's level descriptors are keyed by score).
+_KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int")
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list, shown: str, offset: int, seen: set) -> None:
+    line = node.start_mark.line + 1 + offset
+    lines.setdefault(path, line)
+    if id(node) in seen:  # an alias (*name) of a node met before: its lines are the anchor's; don't expand it
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
+        keys_seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value
-            line = key_node.start_mark.line + 1 + offset
-            if key in seen:
-                problems.append(
-                    Problem(shown, line, ".".join(map(str, path + (key,))), key,
-                            f"each key once (it is already given on line {seen[key]})")
-                )
-            seen[key] = line
-            lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, problems, shown, offset)
+            key_line = key_node.start_mark.line + 1 + offset
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _KEY_TAGS or not str(key).strip():
+                problems.append(Problem(shown, key_line, key_path(path) or None,
+                                        key if isinstance(key, str) else None,
+                                        "a key of letters (e.g. 'name:'), not a list, a mapping or nothing"))
+                continue
+            if key in keys_seen:
+                problems.append(Problem(shown, key_line, key_path(path + (key,)), key,
+                                        f"each key once (it is already given on line {keys_seen[key]})"))
+            keys_seen[key] = key_line
+            lines[path + (key,)] = key_line
+            _walk(value_node, path + (key,), lines, problems, shown, offset, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines, problems, shown, offset)
+            _walk(item, path + (i,), lines, problems, shown, offset, seen)
 
 
 def line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
@@ -107,8 +125,11 @@ def key_path(loc: tuple) -> str:
     return out
 
 
-def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any) -> list[Problem]:
-    """Turn a pydantic ValidationError into problems with lines and key paths."""
+def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any, model: Any = None) -> list[Problem]:
+    """Turn a pydantic ValidationError into problems with lines and key paths.
+
+    With ``model`` (the pydantic model class validated), an unknown key gets a "did you mean" hint.
+    """
     problems = []
     for err in error.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -117,11 +138,44 @@ def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any
         value = err.get("input")
         if err["type"] == "missing":
             value = None
-        elif isinstance(value, (dict, list)):
-            value = None if err["type"] != "extra_forbidden" else value
+        elif value is None:
+            value = ""  # given but empty, as in `partners:` with nothing after it
+        elif isinstance(value, (dict, list)) and err["type"] != "extra_forbidden":
+            value = None
         expected = _expected_from_pydantic(err)
+        if err["type"] == "extra_forbidden" and model is not None:
+            expected += _suggest_key(model, loc)
         problems.append(Problem(shown, line_of(lines, loc), key_path(loc), value, expected))
     return problems
+
+
+def _suggest_key(model: Any, loc: tuple) -> str:
+    """"; did you mean 'lessons'?" for an unknown key at ``loc``, from the fields of the model there."""
+    import difflib
+    import typing
+
+    from pydantic import BaseModel
+
+    current = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return ""
+        candidates = [field.annotation]
+        current = None
+        while candidates:
+            annotation = candidates.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                current = annotation
+                break
+            candidates.extend(typing.get_args(annotation))
+        if current is None:
+            return ""
+    names = list(getattr(current, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; the keys allowed here are {', '.join(names)}"
 
 
 def _expected_from_pydantic(err: dict) -> str:
@@ -135,17 +189,19 @@ def _expected_from_pydantic(err: dict) -> str:
         return f"one of {ctx.get('expected', '')}"
     if kind in ("string_type", "string_too_short"):
         return "non-empty text"
+    if kind == "string_pattern_mismatch":
+        return "an id of lowercase letters, digits and single hyphens (e.g. 'north-coast-water')"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return "a whole number"
-    if kind in ("float_type", "float_parsing"):
+    if kind in ("float_type", "float_parsing", "finite_number"):
         return "a number"
-    if kind in ("list_type",):
-        return "a list"
+    if kind in ("list_type", "too_short"):
+        return "a list with at least one item" if kind == "too_short" else "a list, e.g. [A, B]"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "a mapping of keys to values"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return err["msg"].replace("Input should be", "a value").strip()
-    if kind == "bool_type" or kind == "bool_parsing":
+    if kind in ("bool_type", "bool_parsing"):
         return "true or false"
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):

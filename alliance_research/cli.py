@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alliance", required=True, metavar="ID", help="the alliance the respondents rated")
     p.add_argument("--wave", type=int, required=True, metavar="N", help="the assessment round (1 or more)")
     p.add_argument("--dry-run", action="store_true", help="check and show the rows, write nothing")
-    _library_arg(p)
+    p.add_argument("--library", type=Path, required=True, metavar="PATH",
+                   help="the library to append to (required: an import never writes into the example library)")
+    p.add_argument("--framework", default=None, metavar="ID_OR_FILE",
+                   help="rubric id or YAML file (default: sustaining-integration)")
     p.set_defaults(func=cmd_import_survey)
     return parser
 
@@ -97,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except LibraryError as err:
         report_problems(err)
+        return 2
+    except OSError as err:  # e.g. an output folder that cannot be written
+        print(f"alliance-research: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("alliance-research: interrupted; nothing was written.", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -10,6 +11,8 @@ import pandas as pd
 __all__ = ["Problem", "LibraryError"]
 
 _MAX_VALUE_CHARS = 80
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
 
 
 def _show(value: Any) -> str:
@@ -23,7 +26,9 @@ def _show(value: Any) -> str:
             return "(empty)"
         text = value if len(value) <= _MAX_VALUE_CHARS else value[: _MAX_VALUE_CHARS - 1] + "…"
         return repr(text)
-    return repr(value)
+    # reprlib bounds depth and items, so a huge or self-referencing YAML structure prints briefly
+    text = _REPR.repr(value)
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ so another rubric is added by writing another file (see ``data/frameworks/``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,8 @@ __all__ = ["Framework", "load_framework", "list_frameworks", "DEFAULT_FRAMEWORK"
 
 DEFAULT_FRAMEWORK = "sustaining-integration"
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+#: The most levels a scale may have (0..4 has five).
+MAX_LEVELS = 11
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -44,10 +47,11 @@ class _Scale(_Model):
 
     @model_validator(mode="after")
     def _levels_cover_range(self) -> "_Scale":
+        if self.max <= self.min or self.max - self.min > MAX_LEVELS - 1:
+            raise ValueError(f"max greater than min, with at most {MAX_LEVELS} levels "
+                             f"(got min {self.min}, max {self.max})")
         scores = [level.score for level in self.levels]
         wanted = list(range(self.min, self.max + 1))
-        if self.max <= self.min:
-            raise ValueError(f"max greater than min (got min {self.min}, max {self.max})")
         if scores != wanted:
             raise ValueError(f"one level for each score {wanted}, in order (got {scores})")
         names = [level.name.casefold() for level in self.levels] + [self.dont_know.casefold()]
@@ -174,11 +178,13 @@ class Framework:
             if float(answer).is_integer() and self.min_score <= answer <= self.max_score:
                 return int(answer)
             raise ValueError(answer)
-        text = " ".join(str(answer).split()).casefold()
-        if text == "" or text == self.dont_know.casefold():
+        text = " ".join(str(answer).split()).casefold().replace("\u2019", "'").replace("\u2018", "'")
+        if text == "" or text == self.dont_know.casefold().replace("\u2019", "'"):
             return None
         if text in self._label_scores:
             return self._label_scores[text]
+        if re.fullmatch(r"\d+\.0*", text) and self.min_score <= float(text) <= self.max_score:
+            return int(float(text))  # '4.0', as some exports write whole numbers
         raise ValueError(answer)
 
     def expected_answers(self) -> str:
@@ -258,7 +264,7 @@ def load_framework(name_or_path: str | Path | None = None, *, library: str | Pat
     try:
         model = _FrameworkFile.model_validate(data)
     except ValidationError as err:
-        problems = pydantic_problems(err, shown, lines, data) + problems
+        problems = pydantic_problems(err, shown, lines, data, _FrameworkFile) + problems
     if problems:
         raise LibraryError(problems)
     return _to_framework(model, path)
@@ -269,8 +275,13 @@ def _cross_check(data: dict, shown: str, lines: dict) -> list[Problem]:
     even when the schema found problems too: every problem is reported in one go."""
     problems = []
     scale = data.get("scale") if isinstance(data.get("scale"), dict) else {}
-    lo, hi = scale.get("min", 0), scale.get("max", 4)
-    wanted = set(range(lo, hi + 1)) if isinstance(lo, int) and isinstance(hi, int) else None
+    wanted = None
+    try:
+        lo, hi = int(scale.get("min", 0)), int(scale.get("max", 4))
+        if 0 < hi - lo <= MAX_LEVELS - 1:
+            wanted = set(range(lo, hi + 1))
+    except (TypeError, ValueError):
+        pass
     areas = data.get("areas") if isinstance(data.get("areas"), list) else []
     seen: dict[str, tuple] = {}
     area_of: dict[str, object] = {}
@@ -298,7 +309,7 @@ def _cross_check(data: dict, shown: str, lines: dict) -> list[Problem]:
                 seen.setdefault(pid, loc + ("id",))
                 area_of.setdefault(pid, area_id)
             levels = practice.get("levels")
-            if wanted is not None and isinstance(levels, dict) and set(levels) != wanted:
+            if wanted is not None and isinstance(levels, dict) and set(map(_as_int, levels)) != wanted:
                 problems.append(Problem(shown, line_of(lines, loc + ("levels",)), f"{pid}.levels",
                                         sorted(levels, key=str), f"one descriptor for each score {sorted(wanted)}"))
     for a, area in enumerate(areas):
@@ -309,6 +320,8 @@ def _cross_check(data: dict, shown: str, lines: dict) -> list[Problem]:
                 continue
             parent, pid = practice["parent"], practice.get("id")
             line = line_of(lines, ("areas", a, "practices", p, "parent"))
+            if not isinstance(parent, str):
+                continue  # the schema reports it
             if parent not in seen or parent == pid:
                 problems.append(Problem(shown, line, f"{pid}.parent", parent,
                                         "the id of another practice of the framework"))
@@ -316,6 +329,13 @@ def _cross_check(data: dict, shown: str, lines: dict) -> list[Problem]:
                 problems.append(Problem(shown, line, f"{pid}.parent", parent,
                                         f"a practice of the same area ('{area.get('id')}')"))
     return problems
+
+
+def _as_int(key: object) -> object:
+    try:
+        return int(key) if not isinstance(key, bool) else key
+    except (TypeError, ValueError):
+        return key
 
 
 def _to_framework(model: _FrameworkFile, path: Path) -> Framework:
@@ -333,7 +353,7 @@ def _to_framework(model: _FrameworkFile, path: Path) -> Framework:
                               practice.why, practice.parent, order))
             order += 1
             for score in sorted(practice.levels):
-                descriptors.append((practice.id, score, level_names[score], practice.levels[score]))
+                descriptors.append((practice.id, score, level_names.get(score), practice.levels[score]))
     practices_df = pd.DataFrame(practices, columns=["practice_id", "area_id", "area", "label", "statement",
                                                     "why", "parent_id", "order"])
     practices_df["parent_id"] = practices_df["parent_id"].astype("object").where(practices_df["parent_id"].notna(), None)

@@ -18,7 +18,7 @@ import frontmatter
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from ._tables import LINE, find_table, read_table
 from ._text import line_of, load_yaml, pydantic_problems, read_text
@@ -45,6 +45,8 @@ RESPONSE_COLUMNS = ["alliance_id", "wave", "respondent_id", "organisation", "org
 OUTCOME_COLUMNS = ["alliance_id", "year", "kpi", "value"]
 KPI_COLUMNS = ["kpi", "label", "unit", "higher_is_better"]
 
+#: The highest wave number accepted (a guard against typos such as 20224).
+MAX_WAVE = 1000
 ALLIANCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALLIANCE_ID_EXPECTED = "an alliance id: lowercase letters, digits and hyphens (e.g. 'north-coast-water')"
 _TRUE = {"true", "yes", "1", "y", "t"}
@@ -81,6 +83,11 @@ class _Dossier(_Model):
     fictional: bool | None = None
     evidence: list[_Evidence] = []
     lessons: list[_Lesson] = []
+
+    @field_validator("evidence", "lessons", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return [] if value is None else value  # `lessons:` with nothing after it
 
     @model_validator(mode="after")
     def _years_in_order(self) -> "_Dossier":
@@ -199,9 +206,16 @@ def load_library(path: str | Path | None = None, *, framework: str | Path | Fram
     if not root.is_dir():
         raise LibraryError([Problem(str(root), None, None, str(root), "a library folder holding casestudies/ and data/")])
     fw = framework if isinstance(framework, Framework) else load_framework(framework, library=root)
+    return _load(root, fw, require_responses=True)
+
+
+def _load(root: Path, fw: Framework, *, require_responses: bool,
+          responses_path: Path | None = None, responses_shown: str | None = None) -> Library:
+    """Load a library; ``require_responses=False`` accepts a library with no ratings yet (survey import)."""
     problems = ProblemCollector()
     alliances, known, evidence, lessons = _load_dossiers(root, fw, problems)
-    responses = _load_responses(root, fw, known, problems)
+    responses = _load_responses(root, fw, known, problems, require=require_responses, path=responses_path,
+                                shown=responses_shown)
     outcomes, kpis = _load_outcomes(root, known, problems)
     problems.raise_if_any()
     return Library(root, fw, alliances, responses, outcomes, kpis, evidence, lessons)
@@ -233,7 +247,7 @@ def _load_dossiers(root: Path, fw: Framework, problems: ProblemCollector) -> tup
         try:
             dossier = _Dossier.model_validate(meta)
         except ValidationError as err:
-            problems.extend(pydantic_problems(err, shown, lines, meta))
+            problems.extend(pydantic_problems(err, shown, lines, meta, _Dossier))
             continue
         if not valid_id:
             continue
@@ -345,30 +359,35 @@ def _validate_columns(frame: pd.DataFrame, shown: str, checks: dict[str, list[pa
     return clean
 
 
-def _load_responses(root: Path, fw: Framework, known: set[str], problems: ProblemCollector) -> pd.DataFrame:
+def _load_responses(root: Path, fw: Framework, known: set[str], problems: ProblemCollector, *,
+                    require: bool = True, path: Path | None = None, shown: str | None = None) -> pd.DataFrame:
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
         RESPONSE_COLUMNS, ["object", "int64", "object", "object", "object", "object", "Int64", "object"])})
-    path, found = find_table(root / "data", "responses")
-    if len(found) > 1:
-        problems.add("data/", None, None, ", ".join(p.name for p in found),
-                     "one responses table: data/responses.csv or data/responses.xlsx, not both")
-        return empty
     if path is None:
-        problems.add("data/responses.csv", None, None, None, "a responses table (data/responses.csv or .xlsx)")
+        path, found = find_table(root / "data", "responses")
+        if len(found) > 1:
+            problems.add("data/", None, None, ", ".join(p.name for p in found),
+                         "one responses table: data/responses.csv or data/responses.xlsx, not both")
+            return empty
+    if path is None:
+        if require:
+            problems.add("data/responses.csv", None, None, None, "a responses table (data/responses.csv or .xlsx)")
         return empty
-    shown = shown_path(path, root)
+    shown = shown or shown_path(path, root)
     frame, found = read_table(path, shown, RESPONSE_COLUMNS[:-1], ["comment"])
     problems.extend(found)
     if frame is None:
         return empty
+    shown = frame.attrs.get("shown", shown)
     if frame.empty:
-        problems.add(shown, 2, None, "", "at least one rating row after the header")
+        if require:
+            problems.add(shown, 2, None, "", "at least one rating row after the header")
         return empty
     frame["organisation_type"] = frame["organisation_type"].str.lower()
     lo, hi = fw.min_score, fw.max_score
     checks = {
         "alliance_id": [pa.Check(lambda s: s.str.match(ALLIANCE_ID.pattern), error=ALLIANCE_ID_EXPECTED)],
-        "wave": [pa.Check(_whole_in_range(1, None, False), error="a whole number, 1 or more")],
+        "wave": [pa.Check(_whole_in_range(1, MAX_WAVE, False), error=f"a whole number from 1 to {MAX_WAVE}")],
         "respondent_id": [pa.Check(_not_empty, error="a respondent id (not empty)")],
         "organisation": [pa.Check(_not_empty, error="the respondent's organisation (not empty)")],
         "organisation_type": [pa.Check.isin(ORGANISATION_TYPES, error=f"one of {', '.join(ORGANISATION_TYPES)}")],
@@ -377,14 +396,15 @@ def _load_responses(root: Path, fw: Framework, known: set[str], problems: Proble
                            error=f"a whole number from {lo} to {hi}, or empty for no answer")],
     }
     clean = _validate_columns(frame, shown, checks, problems, suggest={"practice_id": fw.practice_ids})
-    frame = frame[clean]
+    frame = frame[clean].copy()
+    # numbers as numbers before comparing rows: '1', '01' and '1.0' are the same wave
+    frame["wave"] = pd.to_numeric(frame["wave"]).astype("int64")
+    frame["score"] = pd.to_numeric(frame["score"].replace("", None)).astype("Int64")
     _check_alliances_known(frame, shown, known, problems)
     keys = ["alliance_id", "wave", "respondent_id", "practice_id"]
     _check_duplicates(frame, shown, keys, "one row per alliance, wave, respondent and practice", problems)
     _check_consistent_respondents(frame, shown, problems)
     out = frame[RESPONSE_COLUMNS].copy()
-    out["wave"] = pd.to_numeric(out["wave"]).astype("int64")
-    out["score"] = pd.to_numeric(out["score"].replace("", None)).astype("Int64")
     out["comment"] = out["comment"].where(out["comment"].str.len() > 0, None)
     order = {p: i for i, p in enumerate(fw.practice_ids)}
     out = out.assign(_order=out["practice_id"].map(order))
@@ -444,6 +464,7 @@ def _load_outcomes(root: Path, known: set[str], problems: ProblemCollector) -> t
         frame, found = read_table(kpi_path, shown, KPI_COLUMNS)
         problems.extend(found)
         if frame is not None:
+            shown = frame.attrs.get("shown", shown)
             frame["higher_is_better"] = frame["higher_is_better"].str.lower()
             checks = {
                 "kpi": [pa.Check(lambda s: s.str.match(r"^[A-Za-z0-9_.-]+$"),
@@ -468,6 +489,7 @@ def _load_outcomes(root: Path, known: set[str], problems: ProblemCollector) -> t
     problems.extend(found)
     if frame is None:
         return outcomes, kpis
+    shown = frame.attrs.get("shown", shown)
     checks = {
         "alliance_id": [pa.Check(lambda s: s.str.match(ALLIANCE_ID.pattern), error=ALLIANCE_ID_EXPECTED)],
         "year": [pa.Check(_whole_in_range(1900, 2100, False), error="a year, e.g. 2023")],
@@ -475,12 +497,13 @@ def _load_outcomes(root: Path, known: set[str], problems: ProblemCollector) -> t
     }
     if kpi_path is not None:
         checks["kpi"] = [pa.Check.isin(known_kpis, error="a KPI listed in data/kpis.csv")]
-    frame = frame[_validate_columns(frame, shown, checks, problems, suggest={"kpi": known_kpis})]
+    frame = frame[_validate_columns(frame, shown, checks, problems, suggest={"kpi": known_kpis})].copy()
+    frame["year"] = pd.to_numeric(frame["year"]).astype("int64")
     _check_alliances_known(frame, shown, known, problems)
     _check_duplicates(frame, shown, OUTCOME_COLUMNS[:3], "one value per alliance, year and KPI", problems)
     outcomes = pd.DataFrame({
         "alliance_id": frame["alliance_id"].tolist(),
-        "year": pd.to_numeric(frame["year"]).astype("int64").tolist(),
+        "year": frame["year"].tolist(),
         "kpi": frame["kpi"].tolist(),
         "value": pd.to_numeric(frame["value"]).astype("float64").tolist(),
     }, columns=OUTCOME_COLUMNS).sort_values(["alliance_id", "kpi", "year"], kind="stable").reset_index(drop=True)

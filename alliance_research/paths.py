@@ -13,10 +13,9 @@ EXAMPLE_LIBRARY = Path(__file__).resolve().parent.parent
 
 def shown_path(path: Path, library: str | Path | None = None) -> str:
     """A path as messages show it: relative to the library if inside it, else as given."""
-    base = Path(library) if library is not None else None
-    if base is not None:
-        try:
-            return Path(os.path.relpath(Path(path).resolve(), base.resolve())).as_posix()
-        except ValueError:  # pragma: no cover - other drive on Windows
-            pass
+    if library is not None:
+        # absolute but not resolved: a symbolic link is shown where it is, not where it points
+        target, base = Path(os.path.abspath(path)), Path(os.path.abspath(library))
+        if target.is_relative_to(base):
+            return target.relative_to(base).as_posix()
     return Path(path).as_posix()

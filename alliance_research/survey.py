@@ -33,8 +33,9 @@ import pandas as pd
 from ._tables import LINE, read_table
 from .errors import LibraryError, Problem
 from .framework import Framework
-from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, load_library
-from .paths import EXAMPLE_LIBRARY, shown_path
+from .framework import load_framework
+from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load
+from .paths import shown_path
 
 __all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
 
@@ -145,7 +146,7 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
 
 
 def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wave: int,
-                  library: str | Path | None = None, *, framework: str | Path | None = None,
+                  library: str | Path, *, framework: str | Path | None = None,
                   dry_run: bool = False) -> pd.DataFrame:
     """Append a wide survey export to a library's ``data/responses.csv``, atomically.
 
@@ -159,8 +160,9 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         The alliance the respondents rated; it must have a dossier in the library.
     wave : int
         The assessment round (1 or more).
-    library : path, optional
-        The library folder (default: the example library).
+    library : path
+        The library folder. There is no default: an import never writes into the bundled example library by
+        accident.
     framework : str or path, optional
         The rubric (default: the library's default framework).
     dry_run : bool
@@ -177,8 +179,11 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         When the library is invalid, any answer is invalid, or any row would duplicate one already there.
         Nothing is written then.
     """
-    root = Path(library) if library is not None else EXAMPLE_LIBRARY
-    lib = load_library(root, framework=framework)
+    root = Path(library)
+    if not root.is_dir():
+        raise LibraryError([Problem(str(root), None, None, str(root), "a library folder holding casestudies/ and data/")])
+    fw = load_framework(framework, library=root)
+    lib = _load(root, fw, require_responses=False)  # a new library may have no ratings yet
     target = root / "data" / "responses.csv"
     problems = []
     if not ALLIANCE_ID.match(alliance_id) or alliance_id not in set(lib.alliances["alliance_id"]):
@@ -200,13 +205,36 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
                                     f"new rows only: {len(clash)} rows for respondents {', '.join(respondents[:5])}"
                                     f"{' ...' if len(respondents) > 5 else ''} are already in alliance "
                                     f"'{alliance_id}' wave {wave} (was this export imported before?)")])
+    _check_same_respondents(new, lib.responses, export, codebook, lib.framework)
     if not dry_run:
-        _append_atomically(target, new)
+        _append_atomically(target, new, lambda tmp: _load(
+            root, fw, require_responses=True, responses_path=tmp,
+            responses_shown=f"{shown_path(target, root)} (with the imported rows)"))
     return new
 
 
-def _append_atomically(target: Path, rows: pd.DataFrame) -> None:
-    """Write existing bytes + new rows to a temporary file beside ``target``, then replace it in one step."""
+def _check_same_respondents(new: pd.DataFrame, existing: pd.DataFrame, export: str | Path, codebook: str | Path,
+                            fw: Framework) -> None:
+    """A respondent already in this alliance and wave must keep their organisation and organisation type."""
+    keys = ["alliance_id", "wave", "respondent_id"]
+    people = new.drop_duplicates(keys)[keys + ["organisation", "organisation_type"]]
+    before = existing.drop_duplicates(keys)[keys + ["organisation", "organisation_type"]]
+    both = people.merge(before, on=keys, suffixes=("", "_before"))
+    problems = []
+    for row in both.itertuples(index=False):
+        for column in ("organisation", "organisation_type"):
+            if getattr(row, column) != getattr(row, f"{column}_before"):
+                problems.append(Problem(Path(export).as_posix(), None, column, getattr(row, column),
+                                        f"the {column.replace('_', ' ')} already recorded for respondent "
+                                        f"'{row.respondent_id}' in this alliance and wave "
+                                        f"('{getattr(row, f'{column}_before')}'), or another respondent id"))
+    if problems:
+        raise LibraryError(problems)
+
+
+def _append_atomically(target: Path, rows: pd.DataFrame, check=None) -> None:
+    """Write existing bytes + new rows to a temporary file beside ``target``, check it, then replace ``target``
+    in one step. ``check(tmp_path)`` raises to refuse; the target is then untouched."""
     existing = target.read_bytes() if target.is_file() else b""
     if existing:
         text = existing.decode("utf-8-sig")
@@ -232,6 +260,8 @@ def _append_atomically(target: Path, rows: pd.DataFrame) -> None:
             os.fsync(handle.fileno())
         if target.is_file():
             os.chmod(tmp, target.stat().st_mode & 0o777)
+        if check is not None:
+            check(Path(tmp))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -130,3 +130,18 @@ def test_malformed_framework_yaml_names_its_line(tmp_path):
 def test_unknown_framework_name_lists_the_known_ones():
     with pytest.raises(LibraryError, match="sustaining-integration"):
         ar.load_framework("no-such-rubric")
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["areas"][0]["practices"][1].update(parent=["p-one"]),        # a list where an id belongs
+    lambda d: d["areas"][0]["practices"][1].update(parent={"a": 1}),
+    lambda d: (d["scale"].update(min="0"), d["areas"][0]["practices"][0]["levels"].update({5: "x"})),
+    lambda d: d["scale"].update(max=100_000_000),                             # must not build a huge range
+    lambda d: d["areas"][0]["practices"][0].update(levels={"0": "a", "one": "b", 2: "c"}),
+])
+def test_odd_framework_values_are_problems_not_crashes(tmp_path, change):
+    data = _minimal()
+    change(data)
+    with pytest.raises(LibraryError) as info:
+        ar.load_framework(_write(tmp_path, data))
+    assert all(len(str(p)) < 400 for p in info.value.problems)

@@ -249,3 +249,99 @@ def test_example_library_is_valid_and_meets_the_brief():
     assert lib.alliances["narrative"].str.contains("Fictional case study").all()
     outcomes = lib.outcomes.groupby("alliance_id").agg(years=("year", "nunique"), kpis=("kpi", "nunique"))
     assert ((outcomes["years"] >= 3) & (outcomes["kpis"] >= 4)).sum() >= 12
+
+
+def test_short_row_is_not_silently_padded(small_library):
+    path = small_library / "data" / "responses.csv"
+    path.write_text(RESPONSES + "alpha,1,r3,Builder Ltd,contractor,shared-communication\n", encoding="utf-8")
+    problem = one(problems_of(small_library), line=8)
+    assert problem.value == "6 fields" and "8 fields" in problem.expected
+
+
+@pytest.mark.parametrize("spelling", ["01", "1.0"])
+def test_waves_are_compared_as_numbers(small_library, spelling):
+    path = small_library / "data" / "responses.csv"
+    path.write_text(RESPONSES + f"alpha,{spelling},r1,Example Client,client,shared-communication,2,\n", encoding="utf-8")
+    assert "already on line 2" in one(problems_of(small_library), line=8).expected
+
+
+@pytest.mark.parametrize("wave", ["99999999999999999999", "1e19", "0", "20224"])
+def test_wave_out_of_range(small_library, wave):
+    edit(small_library / "data" / "responses.csv", "beta,1,r1", f"beta,{wave},r1")
+    problem = one(problems_of(small_library), column="wave")
+    assert problem.line == 6 and "from 1 to 1000" in problem.expected
+
+
+def test_years_are_compared_as_numbers(small_library):
+    edit(small_library / "data" / "outcomes.csv", "alpha,2023,", "alpha,2022.0,")
+    assert "already on line 2" in one(problems_of(small_library), file="data/outcomes.csv").expected
+
+
+def test_unreadable_dossiers_are_problems(small_library):
+    (small_library / "casestudies" / "gamma.md").mkdir()
+    (small_library / "casestudies" / "delta.md").symlink_to(small_library / "nowhere.md")
+    problems = problems_of(small_library)
+    one(problems, file="casestudies/gamma.md", expected="an existing, readable file")
+    one(problems, file="casestudies/delta.md", expected="an existing, readable file")
+
+
+def test_yaml_aliases_neither_recurse_nor_explode(small_library):
+    dossier = small_library / "casestudies" / "alpha.md"
+    laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 12))
+    edit(dossier, "partners: [Builder Ltd, Designer LLP]\n", "partners: &p [*p]\n" + laughs)
+    problems = [p for p in problems_of(small_library) if p.file == "casestudies/alpha.md"]
+    assert any(p.column.startswith("partners") for p in problems)
+    assert all(len(str(p)) < 400 for p in problems)
+
+
+def test_unknown_key_suggests_the_right_one_and_empty_lists_are_fine(small_library):
+    dossier = small_library / "casestudies" / "alpha.md"
+    edit(dossier, "lessons:", "lesson:")
+    problem = one(problems_of(small_library), column="lesson")
+    assert "did you mean 'lessons'" in problem.expected and len(str(problem)) < 300
+    edit(dossier, "lesson:", "lessons:")
+    text = dossier.read_text(encoding="utf-8")
+    dossier.write_text(text[: text.index("lessons:")] + "lessons:\n---\nNarrative.\n", encoding="utf-8")
+    lib = ar.load_library(small_library)
+    assert set(lib.lessons["alliance_id"]) == {"beta"}
+
+
+def test_semicolon_separated_file_gets_a_hint(small_library):
+    path = small_library / "data" / "responses.csv"
+    path.write_text(RESPONSES.replace(",", ";"), encoding="utf-8")
+    problem = one(problems_of(small_library), file="data/responses.csv")
+    assert problem.line == 1 and "comma-separated" in problem.expected
+
+
+def test_unclosed_quote_is_named(small_library):
+    edit(small_library / "data" / "responses.csv", '"Good, mostly"', '"Good, mostly')
+    problem = one(problems_of(small_library), file="data/responses.csv")
+    assert problem.line == 3 and "never closed" in problem.expected
+
+
+def test_blank_lines_and_crlf_are_fine(small_library):
+    path = small_library / "data" / "responses.csv"
+    path.write_bytes(("\n" + RESPONSES.replace("\nbeta", "\n\nbeta")).replace("\n", "\r\n").encode())
+    assert len(ar.load_library(small_library).responses) == 6
+    edit(path, ",4,", ",x,")
+    assert one(problems_of(small_library), column="score").line == 5
+
+
+def test_xlsx_sheet_choice_and_unsaved_formulas(small_library):
+    from openpyxl import Workbook
+
+    frame = pd.read_csv(small_library / "data" / "responses.csv", dtype=str, keep_default_na=False)
+    workbook = Workbook()
+    workbook.active.title = "Instructions"
+    workbook.active["A1"] = "Fill in the Responses sheet."
+    sheet = workbook.create_sheet("Responses")
+    sheet.append(frame.columns.tolist())
+    for row in frame.itertuples(index=False):
+        sheet.append([int(v) if k == "score" and v else v for k, v in zip(frame.columns, row)])
+    sheet["G3"] = "=1+2"  # written by a script: a formula with no saved result
+    workbook.save(small_library / "data" / "responses.xlsx")
+    (small_library / "data" / "responses.csv").unlink()
+    problem = one(problems_of(small_library), column="score")
+    assert problem.file == "data/responses.xlsx (sheet 'Responses')" and problem.line == 3
+    assert problem.value == "=1+2" and "formula with no saved result" in problem.expected

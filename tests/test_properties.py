@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,7 +22,8 @@ TOKENS = [",", "\n", '"', "---", ":", "- ", "[", "{", "\ufeff", "\x00", "é", "9
 @st.composite
 def corruption(draw):
     file = draw(st.sampled_from(FILES))
-    kind = draw(st.sampled_from(["delete", "insert", "insert-bytes", "truncate", "duplicate-line"]))
+    kind = draw(st.sampled_from(["delete", "insert", "insert-bytes", "truncate", "duplicate-line", "drop-field",
+                                 "respell-number"]))
     position = draw(st.floats(min_value=0, max_value=1))
     length = draw(st.integers(min_value=1, max_value=40))
     text = draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=8)))
@@ -40,11 +42,20 @@ def _apply(path: Path, kind: str, position: float, length: int, text: str, raw: 
         data = data[:at] + raw + data[at:]
     elif kind == "truncate":
         data = data[:at]
+    elif kind == "respell-number":  # the same number written another way, or out of range
+        numbers = list(re.finditer(rb"\d+", data))
+        if numbers:
+            match = numbers[min(int(position * len(numbers)), len(numbers) - 1)]
+            spelling = [b"0", b"1.0", b"01", b"1e3", b"99999999999999999999", b"-2", b" 3 ", b"nan", b"inf"][length % 9]
+            data = data[:match.start()] + spelling + data[match.end():]
     else:
         lines = data.splitlines(keepends=True)
         if lines:
             i = min(int(position * len(lines)), len(lines) - 1)
-            lines.insert(i, lines[i])
+            if kind == "duplicate-line":
+                lines.insert(i, lines[i])
+            else:  # drop-field: a short row
+                lines[i] = lines[i].rstrip(b"\r\n").rsplit(b",", 1)[0] + b"\n"
         data = b"".join(lines)
     path.write_bytes(data)
 
