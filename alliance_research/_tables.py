@@ -100,9 +100,8 @@ def _from_rows(rows: list[tuple[int, list[str]]], shown: str) -> tuple[tuple | N
                 continue
         records.append(fields)
         lines.append(line)
-    body = pd.DataFrame(records, columns=range(width), dtype=object) if records else \
-        pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
-    return (header_line, header, body.astype(object), np.asarray(lines, dtype=np.int64)), problems
+    body = pd.DataFrame(records, columns=range(width), dtype=object)
+    return (header_line, header, body, np.asarray(lines, dtype=np.int64)), problems
 
 
 def _csv_rows(path: Path, shown: str) -> tuple[tuple | None, list[Problem]]:
@@ -148,8 +147,7 @@ def _csv_fast(text: str) -> tuple | None:
                             skip_blank_lines=False, engine="c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
-    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if len(frame) != n_lines or frame.isna().to_numpy().any():
+    if len(frame) != len(rows):  # a lone carriage return, which pandas reads as a line break
         return None
     header = frame.iloc[0].tolist()
     body = frame.iloc[1:].reset_index(drop=True)

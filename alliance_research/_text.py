@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,13 @@ def key_path(loc: tuple) -> str:
     return out
 
 
-def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any, model: Any = None) -> list[Problem]:
+def did_you_mean(value: object, choices: list[str]) -> str:
+    """"; did you mean 'x'?" when one of ``choices`` is close to ``value``, else ""."""
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], model: Any = None) -> list[Problem]:
     """Turn a pydantic ValidationError into problems with lines and key paths.
 
     With ``model`` (the pydantic model class validated), an unknown key gets a "did you mean" hint.
@@ -151,7 +158,6 @@ def pydantic_problems(error: Any, shown: str, lines: dict[tuple, int], data: Any
 
 def _suggest_key(model: Any, loc: tuple) -> str:
     """"; did you mean 'lessons'?" for an unknown key at ``loc``, from the fields of the model there."""
-    import difflib
     import typing
 
     from pydantic import BaseModel
@@ -174,8 +180,7 @@ def _suggest_key(model: Any, loc: tuple) -> str:
         if current is None:
             return ""
     names = list(getattr(current, "model_fields", {}))
-    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else f"; the keys allowed here are {', '.join(names)}"
+    return did_you_mean(loc[-1], names) or f"; the keys allowed here are {', '.join(names)}"
 
 
 def _expected_from_pydantic(err: dict) -> str:

@@ -178,8 +178,8 @@ class Framework:
             if float(answer).is_integer() and self.min_score <= answer <= self.max_score:
                 return int(answer)
             raise ValueError(answer)
-        text = " ".join(str(answer).split()).casefold().replace("\u2019", "'").replace("\u2018", "'")
-        if text == "" or text == self.dont_know.casefold().replace("\u2019", "'"):
+        text = _normalise_answer(answer)
+        if text == "" or text == _normalise_answer(self.dont_know):
             return None
         if text in self._label_scores:
             return self._label_scores[text]
@@ -192,6 +192,11 @@ class Framework:
         names = ", ".join(f"'{n}'" for n in self.level_names.values())
         return (f"a score from {self.min_score} to {self.max_score}, a level name ({names}), "
                 f"'{self.dont_know}' or blank")
+
+
+def _normalise_answer(text: object) -> str:
+    """Single spaces, case folded, curly apostrophes straight (as Word, Forms and macOS type them)."""
+    return " ".join(str(text).split()).casefold().replace("\u2019", "'").replace("\u2018", "'")
 
 
 def list_frameworks(library: str | Path | None = None) -> list[str]:
@@ -264,7 +269,7 @@ def load_framework(name_or_path: str | Path | None = None, *, library: str | Pat
     try:
         model = _FrameworkFile.model_validate(data)
     except ValidationError as err:
-        problems = pydantic_problems(err, shown, lines, data, _FrameworkFile) + problems
+        problems = pydantic_problems(err, shown, lines, _FrameworkFile) + problems
     if problems:
         raise LibraryError(problems)
     return _to_framework(model, path)

@@ -8,7 +8,6 @@ A library is a folder holding ``casestudies/<alliance_id>.md`` (YAML front matte
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from ._tables import LINE, find_table, read_table
-from ._text import line_of, load_yaml, pydantic_problems, read_text
+from ._text import did_you_mean, line_of, load_yaml, pydantic_problems, read_text
 from .errors import LibraryError, Problem, ProblemCollector
 from .framework import Framework, load_framework
 from .paths import EXAMPLE_LIBRARY, shown_path
@@ -202,11 +201,17 @@ def load_library(path: str | Path | None = None, *, framework: str | Path | Fram
     >>> lib.responses.columns.tolist()[:3]
     ['alliance_id', 'wave', 'respondent_id']
     """
+    root = library_root(path)
+    fw = framework if isinstance(framework, Framework) else load_framework(framework, library=root)
+    return _load(root, fw, require_responses=True)
+
+
+def library_root(path: str | Path | None) -> Path:
+    """The library folder (default: the example library); a LibraryError if it is not a folder."""
     root = Path(path) if path is not None else EXAMPLE_LIBRARY
     if not root.is_dir():
         raise LibraryError([Problem(str(root), None, None, str(root), "a library folder holding casestudies/ and data/")])
-    fw = framework if isinstance(framework, Framework) else load_framework(framework, library=root)
-    return _load(root, fw, require_responses=True)
+    return root
 
 
 def _load(root: Path, fw: Framework, *, require_responses: bool,
@@ -247,7 +252,7 @@ def _load_dossiers(root: Path, fw: Framework, problems: ProblemCollector) -> tup
         try:
             dossier = _Dossier.model_validate(meta)
         except ValidationError as err:
-            problems.extend(pydantic_problems(err, shown, lines, meta, _Dossier))
+            problems.extend(pydantic_problems(err, shown, lines, _Dossier))
             continue
         if not valid_id:
             continue
@@ -303,17 +308,12 @@ def _read_front_matter(file: Path, shown: str, problems: ProblemCollector):
     return meta, body, lines
 
 
-def _did_you_mean(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _check_practice(practice: str, fw: Framework, shown: str, line: int | None, key: str,
                     problems: ProblemCollector) -> bool:
     if practice in set(fw.practice_ids):
         return True
     problems.add(shown, line, key, practice,
-                 f"a practice id of framework '{fw.id}'{_did_you_mean(practice, fw.practice_ids)}")
+                 f"a practice id of framework '{fw.id}'{did_you_mean(practice, fw.practice_ids)}")
     return False
 
 
@@ -353,7 +353,7 @@ def _validate_columns(frame: pd.DataFrame, shown: str, checks: dict[str, list[pa
         for column, check, value, index in cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
             expected = str(check)
             if suggest and column in suggest:
-                expected += _did_you_mean(value, suggest[column])
+                expected += did_you_mean(value, suggest[column])
             problems.add(shown, int(frame.at[index, LINE]), column, value, expected)
             clean.at[index] = False
     return clean
@@ -418,7 +418,7 @@ def _check_alliances_known(frame: pd.DataFrame, shown: str, known: set[str], pro
         more = f" ({len(rows) - 1} more rows from line {rows[LINE].iloc[1]})" if len(rows) > 1 else ""
         problems.add(shown, int(rows[LINE].iloc[0]), "alliance_id", alliance_id,
                      f"an alliance with a dossier, casestudies/{alliance_id}.md{more}"
-                     f"{_did_you_mean(alliance_id, sorted(known))}")
+                     f"{did_you_mean(alliance_id, sorted(known))}")
 
 
 def _check_duplicates(frame: pd.DataFrame, shown: str, keys: list[str], expected: str,

@@ -34,7 +34,7 @@ from ._tables import LINE, read_table
 from .errors import LibraryError, Problem
 from .framework import Framework
 from .framework import load_framework
-from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load
+from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load, library_root
 from .paths import shown_path
 
 __all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
@@ -179,9 +179,9 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         When the library is invalid, any answer is invalid, or any row would duplicate one already there.
         Nothing is written then.
     """
-    root = Path(library)
-    if not root.is_dir():
-        raise LibraryError([Problem(str(root), None, None, str(root), "a library folder holding casestudies/ and data/")])
+    if library is None:  # library_root(None) is the example library: never import into it by default
+        raise LibraryError([Problem("library", None, None, None, "the folder of the library to append to")])
+    root = library_root(library)
     fw = load_framework(framework, library=root)
     lib = _load(root, fw, require_responses=False)  # a new library may have no ratings yet
     target = root / "data" / "responses.csv"
