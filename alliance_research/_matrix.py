@@ -1,0 +1,149 @@
+"""Ratings as a respondents-by-practices matrix, respondents sorted into contiguous groups.
+
+Scoring, agreement, perception gaps and trends all start from the same shape: one row per respondent (within an
+alliance and wave), one column per practice in rubric order, ``NaN`` where there is no answer. Keeping each group's
+respondents contiguous lets per-group sums be taken with ``np.add.reduceat`` instead of a Python loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .framework import Framework
+
+GROUPS = ("alliance_id", "wave")
+
+
+@dataclass(frozen=True)
+class RespondentMatrix:
+    """Ratings of one library (or any subset of it) as arrays.
+
+    Attributes
+    ----------
+    groups : DataFrame
+        One row per group (e.g. alliance and wave), in sorted order, with the group columns and ``n_respondents``.
+    respondents : DataFrame
+        One row per respondent in matrix order: the group columns, ``respondent_id``, ``organisation``,
+        ``organisation_type`` and ``group`` (the row of ``groups`` it belongs to).
+    values : ndarray of float, shape (n_respondents, n_practices)
+        Scores, ``NaN`` where there is no answer.
+    starts : ndarray of int, shape (n_groups + 1,)
+        Group ``g`` holds respondents ``starts[g]:starts[g + 1]``.
+    practice_ids, area_ids : list of str
+        Column order of ``values`` and the rubric's areas.
+    practice_area : ndarray of int
+        For each practice column, the index of its area in ``area_ids``.
+    levels : ndarray of int
+        The scale's scores, lowest first.
+    """
+
+    groups: pd.DataFrame
+    respondents: pd.DataFrame
+    values: np.ndarray
+    starts: np.ndarray
+    practice_ids: list[str]
+    area_ids: list[str]
+    practice_area: np.ndarray
+    levels: np.ndarray
+
+    @property
+    def answered(self) -> np.ndarray:
+        return ~np.isnan(self.values)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def group_sums(self, array: np.ndarray) -> np.ndarray:
+        """Sum ``array`` (respondents first) within each group."""
+        if len(self.groups) == 0:
+            return np.zeros((0,) + array.shape[1:])
+        return np.add.reduceat(array, self.starts[:-1], axis=0)
+
+
+def respondent_matrix(responses: pd.DataFrame, framework: Framework,
+                      groups: Sequence[str] = GROUPS) -> RespondentMatrix:
+    """Pivot long ratings (the ``responses`` contract) into a :class:`RespondentMatrix`.
+
+    Ratings of practices that are not in ``framework`` are ignored (a loaded library never has any).
+    """
+    groups = list(groups)
+    practice_ids = framework.practice_ids
+    area_ids = framework.area_ids
+    area_index = {a: i for i, a in enumerate(area_ids)}
+    practice_area = np.array([area_index[a] for a in framework.practices["area_id"]], dtype=int)
+    levels = framework.scale["score"].to_numpy(dtype=int)
+
+    keys = groups + ["respondent_id"]
+    people = (responses[keys + ["organisation", "organisation_type"]]
+              .drop_duplicates(keys).sort_values(keys, kind="mergesort").reset_index(drop=True))
+    if len(people):
+        codes = people.groupby(groups, sort=False, observed=True).ngroup().to_numpy()
+    else:
+        codes = np.zeros(0, dtype=int)
+    people["group"] = codes
+    group_frame = people.drop_duplicates("group")[groups].reset_index(drop=True)
+    sizes = np.bincount(codes, minlength=len(group_frame)) if len(people) else np.zeros(0, dtype=int)
+    group_frame["n_respondents"] = sizes
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+
+    values = np.full((len(people), len(practice_ids)), np.nan)
+    if len(responses):
+        row_of = pd.MultiIndex.from_frame(people[keys]).get_indexer(pd.MultiIndex.from_frame(responses[keys]))
+        col_of = pd.Index(practice_ids).get_indexer(responses["practice_id"])
+        score = pd.to_numeric(responses["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        keep = (col_of >= 0) & (row_of >= 0)
+        values[row_of[keep], col_of[keep]] = score[keep]
+    return RespondentMatrix(groups=group_frame, respondents=people, values=values, starts=starts,
+                            practice_ids=practice_ids, area_ids=area_ids, practice_area=practice_area,
+                            levels=levels)
+
+
+def respondent_scale_scores(values: np.ndarray, columns: np.ndarray, min_answered: float) -> np.ndarray:
+    """Each respondent's mean over the answered items among ``columns``, prorated.
+
+    A respondent who answered fewer than ``min_answered`` (a share, 0..1) of the items gets ``NaN``.
+    """
+    block = values[:, columns]
+    answered = (~np.isnan(block)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(block, axis=1) / answered
+    ok = (answered > 0) & (answered >= min_answered * len(columns) - 1e-9)
+    return np.where(ok, mean, np.nan)
+
+
+def target_counts(matrix: RespondentMatrix) -> np.ndarray:
+    """Per group: who answered each practice, then each area (any of its practices), then any practice at all.
+
+    Shape ``(n_groups, n_practices + n_areas + 1)``, matching the scoring engine's targets.
+    """
+    answered = matrix.answered
+    per_area = [answered[:, matrix.practice_area == a].any(axis=1) for a in range(len(matrix.area_ids))]
+    columns = np.column_stack([answered] + per_area + [answered.any(axis=1)]) if len(answered) else \
+        np.zeros((0, answered.shape[1] + len(per_area) + 1), dtype=bool)
+    return matrix.group_sums(columns.astype(float)).astype(int)
+
+
+def target_frame(matrix: RespondentMatrix, framework) -> pd.DataFrame:
+    """The engine's targets as rows: ``level`` (practice, area, index), ``id`` and ``area_id``."""
+    practices = framework.practices
+    return pd.DataFrame({
+        "level": ["practice"] * len(practices) + ["area"] * len(matrix.area_ids) + ["index"],
+        "id": list(practices["practice_id"]) + list(matrix.area_ids) + ["index"],
+        "area_id": list(practices["area_id"]) + list(matrix.area_ids) + [None],
+    })
+
+
+def long_by_target(keys: pd.DataFrame, targets: pd.DataFrame, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows of ``keys`` crossed with ``targets``; each array in ``columns`` is ``(len(keys), len(targets))``."""
+    n, t = len(keys), len(targets)
+    frame = keys.loc[np.repeat(np.arange(n), t)].reset_index(drop=True)
+    tiled = targets.loc[np.tile(np.arange(t), n)].reset_index(drop=True)
+    frame = pd.concat([frame, tiled], axis=1)
+    for name, values in columns.items():
+        frame[name] = np.asarray(values).reshape(n * t) if n * t else np.asarray(values).ravel()
+    return frame
