@@ -38,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("score", help="score every alliance and wave; write scores.csv and agreement.csv")
+    _library_arg(p)
+    p.add_argument("--out", type=Path, default=Path("reports") / "scores.csv", metavar="FILE",
+                   help="the scores file; agreement.csv is written beside it (default: reports/scores.csv)")
+    p.add_argument("--tidy", action="store_true",
+                   help="also write the long tables beside it (practice and area scores with intervals, "
+                        "perception gaps, wave changes, reliability)")
+    p.add_argument("--aggregate", choices=["mean", "median", "trimmed"], default="mean",
+                   help="how a practice's answers become its score (default: mean)")
+    p.add_argument("--n-boot", type=int, default=1000, metavar="N", help="bootstrap replicates (default: 1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    p.set_defaults(func=cmd_score)
+
     p = sub.add_parser("import-survey", help="append a wide survey export to data/responses.csv")
     p.add_argument("export", type=Path, metavar="EXPORT", help="the export, CSV or XLSX, one row per respondent")
     p.add_argument("--codebook", type=Path, required=True, metavar="CODEBOOK",
@@ -68,6 +81,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(lib.describe())
     print("\nThe report pages are not built yet: this version validates the library and stops; "
           f"nothing was written to {args.out}/.")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .library import load_library
+    from .outputs import TIDY_FILES, write_score_files
+
+    reserved = ("agreement.csv",) + (TIDY_FILES if args.tidy else ())
+    if args.out.name in reserved or args.out.suffix.lower() != ".csv":
+        print(f"alliance-research: --out names the scores file, a .csv other than {', '.join(reserved)}; "
+              f"got {args.out}", file=sys.stderr)
+        return 2
+    if args.n_boot < 0 or args.seed < 0:
+        print("alliance-research: --n-boot and --seed must be 0 or more", file=sys.stderr)
+        return 2
+    lib = load_library(args.library, framework=args.framework)
+    written = write_score_files(lib, args.out, tidy=args.tidy, aggregate=args.aggregate, n_boot=args.n_boot,
+                                random_state=args.seed)
+    print(f"Scored {lib.responses[['alliance_id', 'wave']].drop_duplicates().shape[0]} alliance-waves "
+          f"({args.n_boot} bootstrap replicates, seed {args.seed}); wrote:")
+    for path in written:
+        print(f"  {path}")
     return 0
 
 
