@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ._text import did_you_mean
 from .framework import Framework
@@ -32,12 +32,14 @@ DOUBTFUL = ("sparse", "low_agreement")
 #: Colours: areas take ``AREA_PALETTE``; the roles below take fixed places in the colour-blind palette.
 AREA_PALETTE = "colorblind"
 _ROLE = dict(client=0, partner=1, alliance=0, up=2, down=3, library=7)
+# A flagged gap must stand out from both of its (blue and orange) ends.
+_FLAGGED = sns.color_palette("dark")[3]
 # Height of one row of a row-per-target chart, and room for title, ticks and legend (inches).
 _ROW_INCHES, _FRAME_INCHES = 0.3, 1.9
 
 
 def _colour(role: str):
-    return sns.color_palette(AREA_PALETTE)[_ROLE[role]]
+    return _FLAGGED if role == "flagged" else sns.color_palette(AREA_PALETTE)[_ROLE[role]]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -126,10 +128,29 @@ def _interval_text(ci: float | None) -> str:
     return f" ({ci * 100:g}% intervals)" if ci else ""
 
 
-def _top_legend(ax, handles, ncol: int | None = None) -> None:
-    """A frameless one-row legend between the title and the axes, where it cannot cover data."""
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=ncol or len(handles),
-              frameon=False, borderaxespad=0.2, handletextpad=0.4, columnspacing=1.4, fontsize="small")
+def _title_and_legend(ax, title: str, handles, ncol: int | None = None) -> None:
+    """The title on top and a frameless legend under it, both above the axes (and any tick labels up there), so
+    the legend never covers data."""
+    fig = ax.figure
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    renderer = get_renderer() if get_renderer else None
+    to_points = 72 / fig.dpi
+    # Tick labels above the axes (a radar's top spoke labels) keep their size in points however the axes are
+    # laid out, so measuring them once is enough.
+    if renderer is not None:
+        ticks = ax.xaxis.get_tightbbox(renderer)
+        above = max(0.0, (ticks.y1 - ax.bbox.y1) * to_points) if ticks is not None else 0.0
+    else:
+        above = 48.0 if ax.name == "polar" else 0.0
+    ncol = ncol or len(handles)
+    legend = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
+                       bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above + 2, units="points"),
+                       frameon=False, borderaxespad=0.2, handletextpad=0.4, columnspacing=1.4, fontsize="small")
+    if renderer is not None:
+        height = legend.get_window_extent(renderer).height * to_points
+    else:
+        height = 16.0 * -(-len(handles) // ncol)
+    ax.set_title(title, pad=above + height + 6)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -225,9 +246,8 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
     ax.set_xlabel("Score")
     ax.grid(axis="x", color="0.92", zorder=0)
     ax.set_axisbelow(True)
-    _top_legend(ax, handles)
     ci = scores.settings.get("ci") if scores.settings.get("n_boot", 1) else None
-    ax.set_title(f"{alliance_id}, wave {wave}: practice scores{_interval_text(ci)}", pad=24)
+    _title_and_legend(ax, f"{alliance_id}, wave {wave}: practice scores{_interval_text(ci)}", handles)
     return ax
 
 
@@ -296,15 +316,13 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
     q25, median, q75 = (library.quantile(q).to_numpy() for q in (0.25, 0.5, 0.75))
     n_alliances = len(library)
 
-    labels = {"band": f"Library interquartile range ({n_alliances} alliances, latest wave)",
+    what = "practice" if level == "practice" else "area"
+    labels = {"title": f"{alliance_id}, wave {wave}: {what} profile against the library",
+              "band": f"Library interquartile range ({n_alliances} alliances, latest wave)",
               "median": "Library median", "own": f"{alliance_id}, wave {wave}"}
     if kind == "radar":
-        ax = _radar(ax, fw, targets, own, q25, median, q75, labels)
-    else:
-        ax = _line_profile(ax, fw, targets, own, q25, median, q75, labels)
-    what = "practice" if level == "practice" else "area"
-    ax.set_title(f"{alliance_id}, wave {wave}: {what} profile against the library", pad=36 if kind == "radar" else 24)
-    return ax
+        return _radar(ax, fw, targets, own, q25, median, q75, labels)
+    return _line_profile(ax, fw, targets, own, q25, median, q75, labels)
 
 
 def _radar(ax, fw, targets, own, q25, median, q75, labels):
@@ -320,17 +338,22 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels):
     ax.set_theta_offset(np.pi / 2)
     ax.set_theta_direction(-1)
     ax.fill_between(theta, closed(q25), closed(q75), color=_colour("library"), alpha=0.25, linewidth=0,
-                    label=labels["band"])
-    ax.plot(theta, closed(median), color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"])
+                    label=labels["band"], zorder=1)
+    ax.plot(theta, closed(median), color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"],
+            zorder=2)
     ax.plot(theta, closed(own), color=_colour("alliance"), marker="o", markersize=4, linewidth=2,
-            label=labels["own"])
+            label=labels["own"], zorder=3)
     ax.set_xticks(angles, [textwrap.fill(str(t), 18) for t in targets["label"]], fontsize="small")
     ax.tick_params(axis="x", pad=14)
     ax.set_ylim(fw.min_score, fw.max_score)
-    ax.set_yticks(list(fw.level_names), [f"{s} {name}" for s, name in fw.level_names.items()],
-                  fontsize="x-small", color="0.35")
-    ax.set_rlabel_position(180 / n)  # between the first two spokes, off every data line's vertex
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=1, frameon=False, fontsize="small")
+    ax.set_yticks(list(fw.level_names), [""] * len(fw.level_names))  # a ring per level, named below
+    # Level names halfway between the first two spokes, under the data lines; the centre needs no name.
+    for score, name in fw.level_names.items():
+        if score > fw.min_score:
+            ax.text(np.pi / n, score, f"{score} {name}", ha="center", va="center", fontsize="x-small",
+                    color="0.35", zorder=1.5, bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
+    handles, _ = ax.get_legend_handles_labels()
+    _title_and_legend(ax, labels["title"], handles, ncol=1)
     return ax
 
 
@@ -341,15 +364,14 @@ def _line_profile(ax, fw, targets, own, q25, median, q75, labels):
     ax.fill_between(x, q25, q75, color=_colour("library"), alpha=0.25, linewidth=0, label=labels["band"])
     ax.plot(x, median, color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"])
     ax.plot(x, own, color=_colour("alliance"), marker="o", linewidth=2, label=labels["own"])
-    ax.set_xticks(x, [textwrap.shorten(str(t), 40) for t in targets["label"]], rotation=40, ha="right",
-                  rotation_mode="anchor")
+    ax.set_xticks(x, targets["label"].astype(str).tolist(), rotation=40, ha="right", rotation_mode="anchor")
     ax.set_xlim(-0.5, len(targets) - 0.5)
     _scale_ticks(ax, fw, "y")
     ax.set_ylabel("Score")
     ax.grid(axis="y", color="0.92")
     ax.set_axisbelow(True)
     handles, _ = ax.get_legend_handles_labels()
-    _top_legend(ax, handles, ncol=2)
+    _title_and_legend(ax, labels["title"], handles, ncol=3)
     return ax
 
 
@@ -414,7 +436,7 @@ def plot_perception_gaps(gaps: pd.DataFrame, alliance_id: str, wave: int | None 
     y = np.arange(len(rows))
 
     ax = _row_axes(ax, len(rows))
-    client, partner, strong = _colour("client"), _colour("partner"), _colour("down")
+    client, partner, strong = _colour("client"), _colour("partner"), _colour("flagged")
     ax.hlines(y[~flagged], rows["client_score"][~flagged], rows["partner_score"][~flagged], color="0.7",
               linewidth=2, zorder=1)
     ax.hlines(y[flagged], rows["client_score"][flagged], rows["partner_score"][flagged], color=strong,
@@ -436,8 +458,7 @@ def plot_perception_gaps(gaps: pd.DataFrame, alliance_id: str, wave: int | None 
     handles = [Line2D([], [], linestyle="none", marker="o", color=client, label="Client"),
                Line2D([], [], linestyle="none", marker="D", color=partner, label=side),
                Line2D([], [], color=strong, linewidth=3.5, label=f"Flagged gap ({side} \u2212 client)")]
-    _top_legend(ax, handles)
-    ax.set_title(f"{alliance_id}, wave {wave}: client and {comparison.lower()} {level} scores", pad=24)
+    _title_and_legend(ax, f"{alliance_id}, wave {wave}: client and {comparison.lower()} {level} scores", handles)
     return ax
 
 
@@ -513,6 +534,5 @@ def plot_wave_changes(changes: pd.DataFrame, alliance_id: str, *, level: str = "
     handles = [Line2D([], [], linestyle="none", marker="o", color=_colour("up"), label="Rise, interval excludes 0"),
                Line2D([], [], linestyle="none", marker="o", color=_colour("down"), label="Fall, interval excludes 0"),
                Line2D([], [], linestyle="none", marker="o", color="0.6", label="Interval includes 0")]
-    _top_legend(ax, handles)
-    ax.set_title(f"{alliance_id}: change in {level} scores from wave {first} to wave {last}", pad=24)
+    _title_and_legend(ax, f"{alliance_id}: change in {level} scores from wave {first} to wave {last}", handles)
     return ax

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -106,3 +107,22 @@ def write_framework(path: Path, areas: dict[str, list[str]], n_levels: int = 5) 
             lines += [f"          {s}: Level {s} of {p}." for s in range(n_levels)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def small_fw(tmp_path_factory):
+    """A two-area rubric: area-a holds p-one, p-two and p-three; area-b holds p-four."""
+    from alliance_research import load_framework
+
+    path = write_framework(tmp_path_factory.mktemp("fw") / "small.yaml",
+                           {"area-a": ["p-one", "p-two", "p-three"], "area-b": ["p-four"]})
+    return load_framework(path)
+
+
+def ratings(rows: list[tuple], wave: int = 1) -> pd.DataFrame:
+    """Long ratings from (alliance, respondent, organisation_type, practice, score) tuples."""
+    frame = pd.DataFrame(rows, columns=["alliance_id", "respondent_id", "organisation_type", "practice_id", "score"])
+    frame.insert(1, "wave", wave)
+    frame.insert(3, "organisation", frame["organisation_type"].str.title())
+    frame["score"] = frame["score"].astype("Int64")
+    return frame

@@ -12,7 +12,7 @@ import alliance_research as ar
 from alliance_research._bootstrap import Settings, aggregate_counts, percentile_interval
 from alliance_research.scoring import banded_level, score_library, score_responses, staged_level
 
-from .conftest import write_framework
+from .conftest import ratings
 
 
 @pytest.fixture(scope="module")
@@ -23,22 +23,6 @@ def lib():
 @pytest.fixture(scope="module")
 def scores(lib):
     return score_library(lib, n_boot=400)
-
-
-@pytest.fixture(scope="module")
-def small_fw(tmp_path_factory):
-    path = write_framework(tmp_path_factory.mktemp("fw") / "small.yaml",
-                           {"area-a": ["p-one", "p-two", "p-three"], "area-b": ["p-four"]})
-    return ar.load_framework(path)
-
-
-def ratings(rows: list[tuple], wave: int = 1) -> pd.DataFrame:
-    """Long ratings from (alliance, respondent, organisation_type, practice, score) tuples."""
-    frame = pd.DataFrame(rows, columns=["alliance_id", "respondent_id", "organisation_type", "practice_id", "score"])
-    frame.insert(1, "wave", wave)
-    frame.insert(3, "organisation", frame["organisation_type"].str.title())
-    frame["score"] = frame["score"].astype("Int64")
-    return frame
 
 
 def test_practice_area_and_index_scores_match_pandas(lib, scores):
