@@ -2,7 +2,8 @@
 
 A bootstrap replicate resamples a group's respondents with replacement. Resampling is expressed as *weights*
 (how often each respondent was drawn), so a replicate's practice sums are one matrix product: for all groups of
-the same size at once, ``weights (G, B, n) @ answers (G, n, K)``. No Python loop runs per replicate.
+the same size at once, ``answers (G, K, n) @ weights (G, n, B)``. No Python loop runs per replicate; replicates
+sit on the last axis.
 
 Every group draws from its own generator, seeded by ``random_state`` and a stable hash of the group's key
 (e.g. alliance id and wave). An alliance's intervals therefore do not depend on which other alliances are in the
@@ -89,117 +90,120 @@ def aggregate_counts(counts: np.ndarray, levels: np.ndarray, how: str, trim: flo
         return kept @ levels / (hi - lo)
 
 
-def _prorated_mean(values: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over the last axis ignoring ``NaN``, kept only where at least ``share`` of the values exist."""
+def _prorated_mean(values: np.ndarray, members: np.ndarray, share: float) -> np.ndarray:
+    """Means of the ``members`` (a 0/1 matrix, targets x items) of ``values (..., items, B)``, ignoring ``NaN``.
+
+    A mean is kept only where at least ``share`` of its members have a value (proration); otherwise ``NaN``.
+    """
     present = ~np.isnan(values)
-    n = present.sum(axis=-1)
+    members = members.astype(values.dtype)
+    n = np.matmul(members, present.astype(values.dtype))
+    total = np.matmul(members, np.where(present, values, 0))
+    size = members.sum(axis=1)[:, None]
+    ok = (n > 0) & (n >= share * size - 1e-6)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, values, 0.0).sum(axis=-1) / n
-    ok = (n > 0) & (n >= share * values.shape[-1] - 1e-9)
-    return np.where(ok, mean, np.nan), n
+        return np.where(ok, total / n, np.nan)
 
 
 def summarise(practice_scores: np.ndarray, practice_area: np.ndarray, n_areas: int,
               settings: Settings) -> np.ndarray:
-    """Practice scores ``(..., P)`` -> ``(..., P + A + 1)``: practices, areas, then the maturity index."""
-    areas = np.stack([_prorated_mean(practice_scores[..., practice_area == a], settings.prorate_share)[0]
-                      for a in range(n_areas)], axis=-1)
+    """Practice scores ``(..., P, B)`` -> ``(..., P + A + 1, B)``: practices, areas, then the maturity index."""
+    in_area = (practice_area[None, :] == np.arange(n_areas)[:, None])
+    areas = _prorated_mean(practice_scores, in_area, settings.prorate_share)
     if settings.index_weights == "practice":
-        index = _prorated_mean(practice_scores, settings.prorate_share)[0]
+        index = _prorated_mean(practice_scores, np.ones((1, len(practice_area))), settings.prorate_share)
     else:
-        index = _prorated_mean(areas, settings.prorate_share)[0]
-    return np.concatenate([practice_scores, areas, index[..., None]], axis=-1)
+        index = _prorated_mean(areas, np.ones((1, n_areas)), settings.prorate_share)
+    return np.concatenate([practice_scores, areas, index], axis=-2)
 
 
-def _answer_blocks(values: np.ndarray, levels: np.ndarray, how: str) -> np.ndarray:
-    """The per-respondent columns whose weighted sums give the aggregate: ``(..., n, K)``."""
+def _answer_blocks(values: np.ndarray, levels: np.ndarray, how: str, dtype) -> np.ndarray:
+    """Per respondent, the columns whose weighted sums give the aggregate, transposed: ``(..., K, n)``.
+
+    For the mean, K is the answers (0 where missing) then the answered indicators; for other aggregates, one
+    indicator per practice and level (counts per level).
+    """
     answered = ~np.isnan(values)
     if how == "mean":
-        return np.concatenate([np.where(answered, values, 0.0), answered.astype(float)], axis=-1)
-    onehot = (values[..., None] == levels.astype(float)).astype(float)
-    return onehot.reshape(values.shape[:-1] + (-1,))
+        blocks = np.concatenate([np.where(answered, values, 0.0), answered], axis=-1)
+    else:
+        blocks = (values[..., None] == levels.astype(float)).reshape(values.shape[:-1] + (-1,))
+    return np.swapaxes(blocks, -1, -2).astype(dtype)
 
 
 def _practice_scores(blocks: np.ndarray, weights: np.ndarray, levels: np.ndarray, n_practices: int,
                      settings: Settings) -> np.ndarray:
-    sums = np.matmul(weights, blocks)  # (G, B, K)
+    """``blocks (G, K, n) @ weights (G, n, B)`` -> practice scores ``(G, P, B)``."""
+    sums = np.matmul(blocks, weights)
     if settings.aggregate == "mean":
+        answered = sums[:, n_practices:]
         with np.errstate(invalid="ignore", divide="ignore"):
-            s = sums[..., :n_practices] / sums[..., n_practices:]
-        return np.where(sums[..., n_practices:] > 0, s, np.nan)
-    counts = sums.reshape(sums.shape[:-1] + (n_practices, len(levels)))
-    return aggregate_counts(counts, levels, settings.aggregate, settings.trim)
+            return np.where(answered > 0, sums[:, :n_practices] / answered, np.nan)
+    counts = sums.reshape(sums.shape[0], n_practices, len(levels), sums.shape[-1])
+    return aggregate_counts(np.moveaxis(counts, 2, -1), levels, settings.aggregate, settings.trim)
 
 
 def bootstrap_chunks(matrix: RespondentMatrix, settings: Settings, key_columns: Sequence[str],
                      chunk_groups: Sequence[np.ndarray] | None = None
                      ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(group indices, point (g, T), replicates (g, B, T))`` chunk by chunk.
+    """Yield ``(group indices, point (g, T), replicates (g, T, B))`` chunk by chunk.
 
-    ``chunk_groups`` fixes which groups go together (e.g. all waves of one alliance); by default chunks are
-    formed to keep the replicate array near 64 MiB. ``T`` is practices + areas + 1 (the index).
+    ``T`` is practices + areas + 1 (the index). Point estimates are computed in double precision; replicates
+    in single precision (sums of whole-number answers are exact in it, and a replicate only feeds a percentile),
+    which halves the memory and time the percentiles take. ``chunk_groups`` fixes which groups go together;
+    by default chunks keep the replicate array near 64 MiB.
     """
     n_practices = len(matrix.practice_ids)
     n_areas = len(matrix.area_ids)
     n_targets = n_practices + n_areas + 1
     n_boot = int(settings.n_boot)
-    block_width = 2 * n_practices if settings.aggregate == "mean" else n_practices * len(matrix.levels)
     keys = matrix.groups[list(key_columns)].to_numpy(dtype=object)
     sizes = matrix.sizes
     if chunk_groups is None:
-        per_chunk = max(1, _CHUNK_BYTES // (8 * max(n_boot, 1) * max(n_targets, block_width)))
+        per_chunk = max(1, _CHUNK_BYTES // (4 * max(n_boot, 1) * n_targets))
         chunk_groups = [np.arange(i, min(i + per_chunk, len(sizes))) for i in range(0, len(sizes), per_chunk)]
     for groups in chunk_groups:
         groups = np.asarray(groups, dtype=int)
         point = np.full((len(groups), n_targets), np.nan)
-        reps = np.full((len(groups), n_boot, n_targets), np.nan)
+        reps = np.full((len(groups), n_targets, n_boot), np.nan, dtype=np.float32)
         for n in np.unique(sizes[groups]):
             pos = np.flatnonzero(sizes[groups] == n)
             members = groups[pos]
-            rows = matrix.starts[members][:, None] + np.arange(n)
-            blocks = _answer_blocks(matrix.values[rows], matrix.levels, settings.aggregate)
-            ones = np.ones((len(members), 1, n))
-            practice = _practice_scores(blocks, ones, matrix.levels, n_practices, settings)
-            point[pos] = summarise(practice, matrix.practice_area, n_areas, settings)[:, 0]
+            values = matrix.values[matrix.starts[members][:, None] + np.arange(n)]
+            blocks = _answer_blocks(values, matrix.levels, settings.aggregate, np.float64)
+            practice = _practice_scores(blocks, np.ones((len(members), n, 1)), matrix.levels, n_practices, settings)
+            point[pos] = summarise(practice, matrix.practice_area, n_areas, settings)[..., 0]
             if n_boot:
-                weights = np.stack([resample_counts(group_generator(settings.random_state, keys[g]), n, n_boot)
-                                    for g in members]).astype(float)
-                practice = _practice_scores(blocks, weights, matrix.levels, n_practices, settings)
+                weights = np.stack([resample_counts(group_generator(settings.random_state, keys[g]), n, n_boot).T
+                                    for g in members]).astype(np.float32)
+                practice = _practice_scores(blocks.astype(np.float32), weights, matrix.levels, n_practices,
+                                            settings)
                 reps[pos] = summarise(practice, matrix.practice_area, n_areas, settings)
         yield groups, point, reps
 
 
-def percentile_interval(reps: np.ndarray, ci: float, axis: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval over ``axis``, ignoring ``NaN`` replicates (numpy's linear quantile).
+def percentile_interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval over the last axis, ignoring ``NaN`` replicates.
 
-    Returns ``NaN`` bounds where no replicate is defined.
+    Uses numpy's default (linear) quantile definition on the defined replicates; the bounds are ``NaN`` where
+    no replicate is defined.
     """
-    reps = np.moveaxis(reps, axis, -1)
     alpha = (1 - ci) / 2
-    n_valid = (~np.isnan(reps)).sum(axis=-1)
-    low = np.full(reps.shape[:-1], np.nan)
-    high = np.full(reps.shape[:-1], np.nan)
-    b = reps.shape[-1]
-    if b == 0:
-        return low, high
-    full = n_valid == b
-    if full.any():
-        # fast path: no missing replicate, so the order statistics sit at fixed positions
-        q = np.quantile(reps[full], [alpha, 1 - alpha], axis=-1)
-        low[full], high[full] = q[0], q[1]
-    partial = (~full) & (n_valid > 0)
-    if partial.any():
-        sub = np.sort(reps[partial], axis=-1)  # NaN sorts last
-        m = n_valid[partial]
-        for q, out in ((alpha, low), (1 - alpha, high)):
-            pos = q * (m - 1)
-            lo = np.floor(pos).astype(int)
-            hi = np.ceil(pos).astype(int)
-            frac = pos - lo
-            v_lo = np.take_along_axis(sub, lo[:, None], axis=-1)[:, 0]
-            v_hi = np.take_along_axis(sub, hi[:, None], axis=-1)[:, 0]
-            out[partial] = v_lo + (v_hi - v_lo) * frac
-    return low, high
+    shape = reps.shape[:-1]
+    if reps.shape[-1] == 0:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    ordered = np.sort(reps, axis=-1)  # NaN sorts last
+    m = (~np.isnan(ordered)).sum(axis=-1)
+    bounds = []
+    for q in (alpha, 1 - alpha):
+        pos = q * np.maximum(m - 1, 0)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
+        frac = pos - lo
+        v_lo = np.take_along_axis(ordered, lo[..., None], axis=-1)[..., 0].astype(float)
+        v_hi = np.take_along_axis(ordered, hi[..., None], axis=-1)[..., 0].astype(float)
+        bounds.append(np.where(m > 0, v_lo + (v_hi - v_lo) * frac, np.nan))
+    return bounds[0], bounds[1]
 
 
 def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_columns: Sequence[str],
@@ -216,7 +220,7 @@ def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_colu
     out = {name: np.full((len(pairs), n_targets), np.nan) for name in ("from", "to", "difference", "ci_low",
                                                                         "ci_high")}
     if pairs_per_chunk is None:
-        pairs_per_chunk = max(1, _CHUNK_BYTES // (16 * max(int(settings.n_boot), 1) * n_targets))
+        pairs_per_chunk = max(1, _CHUNK_BYTES // (8 * max(int(settings.n_boot), 1) * n_targets))
     pair_chunks = [np.arange(i, min(i + pairs_per_chunk, len(pairs))) for i in range(0, len(pairs), pairs_per_chunk)]
     group_chunks = [np.unique(pairs[c]) for c in pair_chunks]
     for chunk, (groups, point, reps) in zip(pair_chunks, bootstrap_chunks(matrix, settings, key_columns,

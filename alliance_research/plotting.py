@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory, offset_copy
 
 from ._text import did_you_mean
@@ -46,7 +47,7 @@ def _colour(role: str):
 # shared helpers
 
 
-def _check_choice(value, choices, what: str) -> None:
+def _check_choice(value, choices, what: str, where: str = "in the data") -> None:
     """Raise a ``ValueError`` naming a close match (or every choice) when ``value`` is not among ``choices``."""
     choices = list(dict.fromkeys(choices))
     if value in choices:
@@ -55,7 +56,7 @@ def _check_choice(value, choices, what: str) -> None:
     if not hint:
         shown = ", ".join(repr(c) if isinstance(c, str) else str(c) for c in choices) or "none"
         hint = f"; available: {shown}"
-    raise ValueError(f"{what} {value!r} is not in the data{hint}")
+    raise ValueError(f"{what} {value!r} is not {where}{hint}")
 
 
 def _alliance_rows(frame: pd.DataFrame, alliance_id: str) -> pd.DataFrame:
@@ -143,9 +144,14 @@ def _title_and_legend(ax, title: str, handles, ncol: int | None = None) -> None:
     else:
         above = 48.0 if ax.name == "polar" else 0.0
     ncol = ncol or len(handles)
-    legend = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
-                       bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above + 2, units="points"),
-                       frameon=False, borderaxespad=0.2, handletextpad=0.4, columnspacing=1.4, fontsize="small")
+    while True:  # as many columns as fit across the figure
+        legend = ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
+                           bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above + 2, units="points"),
+                           frameon=False, borderaxespad=0.2, handletextpad=0.4, columnspacing=1.4,
+                           fontsize="small")
+        if renderer is None or ncol == 1 or legend.get_window_extent(renderer).width <= 0.95 * fig.bbox.width:
+            break
+        ncol = -(-ncol // 2)
     if renderer is not None:
         height = legend.get_window_extent(renderer).height * to_points
     else:
@@ -205,10 +211,10 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
                                           on="id", how="left")
     index = scores.maturity[(scores.maturity["alliance_id"] == alliance_id) & (scores.maturity["wave"] == wave)]
 
-    # Each area gets a heading row above its practices.
+    # Rows top to bottom: each area's heading, then its practices.
     area_ids = list(dict.fromkeys(rows["area_id"]))
-    heading = {a: i + rows.index[rows["area_id"] == a][0] for i, a in enumerate(area_ids)}
-    rows["y"] = rows.index + rows["area_id"].map(lambda a: area_ids.index(a) + 1)
+    rows["y"] = rows.index + rows["area_id"].map({a: i + 1 for i, a in enumerate(area_ids)})
+    heading = rows.groupby("area_id", sort=False)["y"].min() - 1
     palette = dict(zip(fw.area_ids, sns.color_palette(AREA_PALETTE, len(fw.area_ids))))
 
     ax = _row_axes(ax, len(rows) + len(area_ids))
@@ -237,9 +243,10 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
     if len(index) and pd.notna(index["maturity_index"].iloc[0]):
         value, low, high = index[["maturity_index", "ci_low", "ci_high"]].iloc[0]
         ax.axvline(value, color="0.2", linestyle="--", linewidth=1.2, zorder=1)
-        if pd.notna(low) and pd.notna(high):
-            ax.axvspan(low, high, color="0.5", alpha=0.12, linewidth=0, zorder=0)
         handles.append(Line2D([], [], color="0.2", linestyle="--", label=f"Maturity index {value:.2f}"))
+        if pd.notna(low) and pd.notna(high):
+            ax.axvspan(low, high, color="0.5", alpha=0.18, linewidth=0, zorder=0)
+            handles.append(Patch(color="0.5", alpha=0.18, linewidth=0, label="Index interval"))
 
     _label_rows(ax, rows["label"], rows["y"].to_numpy(), top=0)  # the first heading sits at 0
     _scale_ticks(ax, fw, "x", sep="\n")
@@ -302,8 +309,8 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
     True
     >>> plt.close("all")
     """
-    _check_choice(kind, ["radar", "line"], "kind")
-    _check_choice(level, ["practice", "area"], "level")
+    _check_choice(kind, ["radar", "line"], "kind", "known")
+    _check_choice(level, ["practice", "area"], "level", "known")
     if kind == "radar" and ax is not None and ax.name != "polar":
         raise ValueError("a radar chart needs polar axes: create them with "
                          "plt.subplots(subplot_kw={\"projection\": \"polar\"}), or use kind=\"line\"")
@@ -343,7 +350,8 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels):
             zorder=2)
     ax.plot(theta, closed(own), color=_colour("alliance"), marker="o", markersize=4, linewidth=2,
             label=labels["own"], zorder=3)
-    ax.set_xticks(angles, [textwrap.fill(str(t), 18) for t in targets["label"]], fontsize="small")
+    spoke_labels = [textwrap.fill(str(t), 18, break_on_hyphens=False) for t in targets["label"]]
+    ax.set_xticks(angles, spoke_labels, fontsize="small")
     ax.tick_params(axis="x", pad=14)
     ax.set_ylim(fw.min_score, fw.max_score)
     ax.set_yticks(list(fw.level_names), [""] * len(fw.level_names))  # a ring per level, named below

@@ -320,9 +320,10 @@ def _tables(m: RespondentMatrix, fw: Framework, point, low, high, agr, params) -
     level = banded_level(index, fw)
     staged = np.where(np.isnan(index), np.nan, staged_level(point[:, :n_p], fw, params["tolerance"]))
     maturity["level"] = pd.array(level, dtype="Float64").astype("Int64")
-    maturity["level_name"] = [fw.level_names[int(v)] if v == v else None for v in level]
+    names = fw.level_names
+    maturity["level_name"] = [names[int(v)] if v == v else None for v in level]
     maturity["level_staged"] = pd.array(staged, dtype="Float64").astype("Int64")
-    maturity["level_staged_name"] = [fw.level_names[int(v)] if v == v else None for v in staged]
+    maturity["level_staged_name"] = [names[int(v)] if v == v else None for v in staged]
     band_low, band_high = banded_level(low[:, -1], fw), banded_level(high[:, -1], fw)
     maturity["level_uncertain"] = (band_low != band_high) & ~np.isnan(band_low)
     maturity["n_scored"] = scored.sum(axis=1)

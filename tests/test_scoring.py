@@ -65,13 +65,14 @@ def test_aggregate_counts_random_samples():
 
 def test_percentile_interval_equals_numpy_nanquantile():
     rng = np.random.default_rng(2)
-    reps = rng.normal(size=(40, 300, 3))
+    reps = rng.normal(size=(40, 3, 300))
     reps[rng.random(reps.shape) < 0.1] = np.nan
-    reps[:5] = rng.normal(size=(5, 300, 3))  # some columns complete (the fast path)
-    reps[7, :, 1] = np.nan  # one column with nothing
+    reps[:5] = rng.normal(size=(5, 3, 300))  # some rows complete
+    reps[7, 1] = np.nan  # one row with nothing
+    reps[8, 2, 1:] = np.nan  # one with a single replicate
     low, high = percentile_interval(reps, 0.9)
     with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
-        expected = np.nanquantile(reps, [0.05, 0.95], axis=1)
+        expected = np.nanquantile(reps, [0.05, 0.95], axis=-1)
     np.testing.assert_allclose(low, expected[0], atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(high, expected[1], atol=1e-12, equal_nan=True)
 
