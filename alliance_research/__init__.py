@@ -4,13 +4,19 @@ Practice, clustered, related to outcomes and written up as lessons learnt.
 >>> import alliance_research as ar
 >>> fw = ar.load_framework()          # the Sustaining integration rubric
 >>> lib = ar.load_library()           # the bundled, fictional example library
+>>> scores = ar.score_library(lib, n_boot=200)   # practice, area and index scores with intervals
 """
 
+from . import agreement, gaps, scoring, trends
 from .errors import LibraryError, Problem
 from .framework import Framework, list_frameworks, load_framework
+from .gaps import perception_gaps
 from .library import Library, load_library
+from .scoring import Scores, score_library, score_responses
+from .trends import wave_changes
 
 __version__ = "0.1.0"
 
 __all__ = ["LibraryError", "Problem", "Framework", "Library", "load_framework", "list_frameworks",
-           "load_library", "__version__"]
+           "load_library", "Scores", "score_library", "score_responses", "perception_gaps", "wave_changes",
+           "agreement", "scoring", "gaps", "trends", "__version__"]
