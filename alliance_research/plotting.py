@@ -149,7 +149,7 @@ def _title_and_legend(ax, title: str, handles, ncol: int | None = None) -> None:
                            bbox_transform=offset_copy(ax.transAxes, fig=fig, y=above + 2, units="points"),
                            frameon=False, borderaxespad=0.2, handletextpad=0.4, columnspacing=1.4,
                            fontsize="small")
-        if renderer is None or ncol == 1 or legend.get_window_extent(renderer).width <= 0.95 * fig.bbox.width:
+        if renderer is None or ncol == 1 or legend.get_window_extent(renderer).width <= 0.9 * fig.bbox.width:
             break
         ncol = -(-ncol // 2)
     if renderer is not None:
@@ -355,19 +355,34 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels):
     ax.tick_params(axis="x", pad=14)
     ax.set_ylim(fw.min_score, fw.max_score)
     ax.set_yticks(list(fw.level_names), [""] * len(fw.level_names))  # a ring per level, named below
-    # Level names halfway between the first two spokes, under the data lines; the centre needs no name.
-    for score, name in fw.level_names.items():
-        if score > fw.min_score:
-            ax.text(np.pi / n, score, f"{score} {name}", ha="center", va="center", fontsize="x-small",
-                    color="0.35", zorder=1.5, bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
+    # Level names halfway between two spokes, where the data lines pass furthest from the rings (the centre
+    # needs no name); under the lines, should they still cross.
+    rings = {score: name for score, name in fw.level_names.items() if score > fw.min_score}
+    gap = _quietest_gap(np.vstack([own, median]) - fw.min_score, np.array(list(rings)) - fw.min_score)
+    for score, name in rings.items():
+        ax.text(angles[gap] + np.pi / n, score, f"{score} {name}", ha="center", va="center", fontsize="x-small",
+                color="0.35", zorder=1.5, bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
     handles, _ = ax.get_legend_handles_labels()
     _title_and_legend(ax, labels["title"], handles, ncol=1)
     return ax
 
 
+def _quietest_gap(lines: np.ndarray, rings: np.ndarray) -> int:
+    """The gap between spokes ``i`` and ``i + 1`` whose midline the radar's lines cross furthest from any ring.
+
+    ``lines`` holds one row of radii (from the centre) per line, ``rings`` the radii of the rings. A straight
+    segment from radius ``a`` to ``b`` over an angle ``phi`` crosses the midline at ``2ab cos(phi/2) / (a+b)``.
+    """
+    a, b = lines, np.roll(lines, -1, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        middle = 2 * a * b * np.cos(np.pi / lines.shape[1]) / (a + b)
+    clearance = np.abs(middle[:, :, None] - rings[None, None, :])  # line, gap, ring
+    return int(np.argmax(np.nan_to_num(clearance, nan=np.inf).min(axis=(0, 2))))
+
+
 def _line_profile(ax, fw, targets, own, q25, median, q75, labels):
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(targets) + 2), 6.5), layout="constrained")
+        _, ax = plt.subplots(figsize=(max(8.0, 0.5 * len(targets) + 2), 6.5), layout="constrained")
     x = np.arange(len(targets))
     ax.fill_between(x, q25, q75, color=_colour("library"), alpha=0.25, linewidth=0, label=labels["band"])
     ax.plot(x, median, color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"])
@@ -449,8 +464,9 @@ def plot_perception_gaps(gaps: pd.DataFrame, alliance_id: str, wave: int | None 
               linewidth=2, zorder=1)
     ax.hlines(y[flagged], rows["client_score"][flagged], rows["partner_score"][flagged], color=strong,
               linewidth=3.5, zorder=1)
-    ax.scatter(rows["client_score"], y, s=45, color=client, zorder=3)
-    ax.scatter(rows["partner_score"], y, s=45, color=partner, marker="D", zorder=3)
+    # the client's dot a little larger, so that it still shows round a partner diamond on the same score
+    ax.scatter(rows["client_score"], y, s=70, color=client, zorder=3)
+    ax.scatter(rows["partner_score"], y, s=36, color=partner, marker="D", zorder=4)
     for yi, row in zip(y[flagged], rows[flagged].itertuples()):
         right = np.nanmax([row.client_score, row.partner_score])
         ax.annotate(f"{row.gap:+.1f}", (right, yi), xytext=(8, 0), textcoords="offset points", va="center",

@@ -107,9 +107,10 @@ class Scores:
         g = self.groups
         head = self.maturity[g + ["n_respondents", "maturity_index", "ci_low", "ci_high", "level", "level_name",
                                   "level_staged", "level_staged_name", "rwg_j", "flags"]]
-        areas = self.areas.pivot(index=g, columns="area_id", values="score")[self.framework.area_ids]
+        areas = self.areas.pivot(index=g, columns="area_id", values="score").reindex(columns=self.framework.area_ids)
         areas.columns = [f"area:{a}" for a in areas.columns]
-        practices = self.practices.pivot(index=g, columns="practice_id", values="score")[self.framework.practice_ids]
+        practices = (self.practices.pivot(index=g, columns="practice_id", values="score")
+                     .reindex(columns=self.framework.practice_ids))
         practices.columns = [f"practice:{p}" for p in practices.columns]
         return head.merge(areas.reset_index(), on=g, how="left").merge(practices.reset_index(), on=g, how="left")
 
@@ -124,7 +125,7 @@ class Scores:
         """Groups by practice (or ``level="area"``) scores: the wide matrix that clustering takes."""
         frame, column = (self.practices, "practice_id") if level == "practice" else (self.areas, "area_id")
         order = self.framework.practice_ids if level == "practice" else self.framework.area_ids
-        return frame.pivot(index=self.groups, columns=column, values="score")[order]
+        return frame.pivot(index=self.groups, columns=column, values="score").reindex(columns=order)
 
 
 def banded_level(index, framework: Framework) -> np.ndarray:

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -72,3 +73,38 @@ def test_corrupted_library_loads_or_raises_library_error(corruptions):
         except LibraryError as err:
             assert err.problems and all(p.file and p.expected for p in err.problems)
         shutil.rmtree(root)
+
+
+@st.composite
+def random_ratings(draw):
+    """Up to 3 alliances, 1 or 2 waves, 1 to 6 respondents of random organisation types, answers or gaps."""
+    rows = []
+    for a in range(draw(st.integers(1, 3))):
+        for wave in range(1, draw(st.integers(1, 2)) + 1):
+            for r in range(draw(st.integers(1, 6))):
+                org = draw(st.sampled_from(["client", "contractor", "designer"]))
+                for practice in ("p-one", "p-two", "p-three", "p-four"):
+                    score = draw(st.one_of(st.none(), st.integers(0, 4)))
+                    rows.append((f"a{a}", wave, f"r{r}", org.title(), org, practice, score))
+    frame = pd.DataFrame(rows, columns=["alliance_id", "wave", "respondent_id", "organisation",
+                                        "organisation_type", "practice_id", "score"])
+    frame["score"] = frame["score"].astype("Int64")
+    return frame
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=random_ratings(), aggregate=st.sampled_from(["mean", "median", "trimmed"]))
+def test_scores_of_any_ratings_are_within_the_scale_and_their_intervals(small_fw, data, aggregate):
+    s = ar.score_responses(data, small_fw, aggregate=aggregate, n_boot=40, random_state=1)
+    for frame, column in ((s.practices, "score"), (s.areas, "score"), (s.maturity, "maturity_index")):
+        values = frame[column].dropna()
+        assert values.between(0, 4).all()
+        defined = frame.dropna(subset=[column, "ci_low", "ci_high"])
+        assert (defined["ci_low"] <= defined[column] + 1e-6).all() and (defined[column] <= defined["ci_high"] + 1e-6).all()
+    m = s.maturity.dropna(subset=["maturity_index"])
+    assert (m["level_staged"] <= m["level"]).all() and m["level"].between(0, 4).all()
+    answered = data.dropna(subset=["score"])
+    assert s.practices["score"].notna().sum() == len(answered.groupby(["alliance_id", "wave", "practice_id"]))
+    gaps = ar.perception_gaps(data, small_fw, n_boot=20)
+    assert (gaps["gap"].dropna().abs() <= 4).all()
+    ar.wave_changes(data, small_fw, n_boot=20)
