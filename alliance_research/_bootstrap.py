@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ._matrix import RespondentMatrix
+from ._matrix import RespondentMatrix, target_counts
 
 AGGREGATES = ("mean", "median", "trimmed")
 INDEX_WEIGHTS = ("practice", "area")
@@ -54,8 +54,17 @@ class Settings:
 
 def group_generator(random_state: int, key: Sequence) -> np.random.Generator:
     """A generator for one group, from the seed and a stable (not per-process) hash of the group's key."""
-    digest = zlib.crc32("\x1f".join(str(k) for k in key).encode("utf-8"))
+    digest = zlib.crc32("\x1f".join(_key_text(k) for k in key).encode("utf-8"))
     return np.random.default_rng([int(random_state), digest])
+
+
+def _key_text(value) -> str:
+    """The text a key part is hashed as: whole numbers as integers, so wave 1 and wave 1.0 seed alike."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
 
 
 def resample_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:
@@ -185,8 +194,9 @@ def bootstrap_chunks(matrix: RespondentMatrix, settings: Settings, key_columns: 
 def percentile_interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile bootstrap interval over the last axis, ignoring ``NaN`` replicates.
 
-    Uses numpy's default (linear) quantile definition on the defined replicates; the bounds are ``NaN`` where
-    no replicate is defined.
+    Uses numpy's default (linear) quantile definition on the defined replicates (a replicate is undefined when
+    the resample drew nobody who answered); the bounds are ``NaN`` where no replicate is defined, and rounded
+    to 6 decimals.
     """
     alpha = (1 - ci) / 2
     shape = reps.shape[:-1]
@@ -202,7 +212,8 @@ def percentile_interval(reps: np.ndarray, ci: float) -> tuple[np.ndarray, np.nda
         frac = pos - lo
         v_lo = np.take_along_axis(ordered, lo[..., None], axis=-1)[..., 0].astype(float)
         v_hi = np.take_along_axis(ordered, hi[..., None], axis=-1)[..., 0].astype(float)
-        bounds.append(np.where(m > 0, v_lo + (v_hi - v_lo) * frac, np.nan))
+        # replicates are single precision: round away their last-digit noise (e.g. 1.99999976 for 2)
+        bounds.append(np.round(np.where(m > 0, v_lo + (v_hi - v_lo) * frac, np.nan), 6))
     return bounds[0], bounds[1]
 
 
@@ -213,7 +224,7 @@ def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_colu
     ``pairs`` is an ``(n_pairs, 2)`` array of group indices ``(from, to)``. The two groups are resampled
     independently (different respondents), each with its own seeded generator, so a group's replicates are the
     same ones behind its own score's interval. Returns ``from``, ``to``, ``difference``, ``ci_low`` and
-    ``ci_high``, each ``(n_pairs, T)``.
+    ``ci_high``, each ``(n_pairs, T)``; there is no interval where either side has fewer than two answers.
     """
     n_targets = len(matrix.practice_ids) + len(matrix.area_ids) + 1
     pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
@@ -231,4 +242,8 @@ def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_colu
         out["from"][chunk], out["to"][chunk] = point[a], point[b]
         out["difference"][chunk] = point[b] - point[a]
         out["ci_low"][chunk], out["ci_high"][chunk] = percentile_interval(reps[b] - reps[a], ci)
+    # a side with a single answer cannot show its own uncertainty, so the difference gets no interval
+    counts = target_counts(matrix)
+    single = (counts[pairs[:, 0]] < 2) | (counts[pairs[:, 1]] < 2) if len(pairs) else np.zeros((0, n_targets), bool)
+    out["ci_low"][single], out["ci_high"][single] = np.nan, np.nan
     return out

@@ -69,7 +69,9 @@ def respondent_matrix(responses: pd.DataFrame, framework: Framework,
                       groups: Sequence[str] = GROUPS) -> RespondentMatrix:
     """Pivot long ratings (the ``responses`` contract) into a :class:`RespondentMatrix`.
 
-    Ratings of practices that are not in ``framework`` are ignored (a loaded library never has any).
+    Ratings of practices that are not in ``framework`` are ignored (a loaded library never has any). A
+    respondent is identified by alliance, wave and respondent id, so grouping without ``wave`` pools the waves'
+    respondents instead of merging them.
     """
     groups = list(groups)
     practice_ids = framework.practice_ids
@@ -78,8 +80,9 @@ def respondent_matrix(responses: pd.DataFrame, framework: Framework,
     practice_area = np.array([area_index[a] for a in framework.practices["area_id"]], dtype=int)
     levels = framework.scale["score"].to_numpy(dtype=int)
 
-    keys = groups + ["respondent_id"]
-    people = (responses[keys + ["organisation", "organisation_type"]]
+    # a respondent is one person in one alliance and wave, whatever the grouping
+    keys = groups + [c for c in ("alliance_id", "wave", "respondent_id") if c not in groups]
+    people = (responses[keys + [c for c in ("organisation", "organisation_type") if c not in keys]]
               .drop_duplicates(keys).sort_values(keys, kind="mergesort").reset_index(drop=True))
     if len(people):
         codes = people.groupby(groups, sort=False, observed=True).ngroup().to_numpy()
@@ -96,11 +99,40 @@ def respondent_matrix(responses: pd.DataFrame, framework: Framework,
         row_of = pd.MultiIndex.from_frame(people[keys]).get_indexer(pd.MultiIndex.from_frame(responses[keys]))
         col_of = pd.Index(practice_ids).get_indexer(responses["practice_id"])
         score = pd.to_numeric(responses["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        keep = (col_of >= 0) & (row_of >= 0)
-        values[row_of[keep], col_of[keep]] = score[keep]
+        _check_ratings(responses, col_of, row_of * len(practice_ids) + col_of, score, framework)
+        values[row_of, col_of] = score
     return RespondentMatrix(groups=group_frame, respondents=people, values=values, starts=starts,
                             practice_ids=practice_ids, area_ids=area_ids, practice_area=practice_area,
                             levels=levels)
+
+
+def _check_ratings(responses: pd.DataFrame, col_of: np.ndarray, cell: np.ndarray, score: np.ndarray,
+                   framework: Framework) -> None:
+    """Refuse ratings a loaded library could never hold (for data frames built by hand)."""
+    problems = []
+
+    def rows(mask: np.ndarray) -> str:
+        where = np.flatnonzero(mask)
+        shown = ", ".join(str(responses.index[i]) for i in where[:5])
+        return f"{shown}{' ...' if len(where) > 5 else ''} ({len(where)} in all)"
+
+    unknown = col_of < 0
+    if unknown.any():
+        problems.append(f"practice_id not in the '{framework.id}' rubric at rows {rows(unknown)}")
+    raw = responses["score"]
+    bad = (np.isnan(score) & raw.notna().to_numpy()) | (~np.isnan(score) & (
+        (score != np.round(score)) | (score < framework.min_score) | (score > framework.max_score)))
+    if bad.any():
+        problems.append(f"score is not a whole number from {framework.min_score} to {framework.max_score} "
+                        f"(or missing) at rows {rows(bad)}")
+    if not unknown.any():
+        order = np.argsort(cell, kind="stable")
+        repeated = np.zeros(len(cell), dtype=bool)
+        repeated[order[1:]] = cell[order[1:]] == cell[order[:-1]]
+        if repeated.any():
+            problems.append(f"a respondent rates the same practice twice in one wave at rows {rows(repeated)}")
+    if problems:
+        raise ValueError("the ratings cannot be scored: " + "; ".join(problems))
 
 
 def respondent_scale_scores(values: np.ndarray, columns: np.ndarray, min_answered: float) -> np.ndarray:

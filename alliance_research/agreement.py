@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._matrix import GROUPS, respondent_matrix, respondent_scale_scores
+from ._matrix import GROUPS, long_by_target, respondent_matrix, respondent_scale_scores
 from .framework import Framework
 
 __all__ = ["rwg", "rwg_j", "icc_oneway", "cronbach_alpha", "ICC", "Alpha", "uniform_null_variance",
@@ -59,7 +59,8 @@ class Alpha(NamedTuple):
 
 
 def uniform_null_variance(n_points: int) -> float:
-    """Variance of a uniform ("rectangular") null distribution on ``n_points`` answer options: ``(A**2 - 1) / 12``.
+    """Variance of a uniform ("rectangular") null distribution on ``n_points`` answer options: ``(A**2 - 1) / 12``
+    (James, Demaree & Wolf, 1984 [JDW84]_): the variance expected if respondents answered at random.
 
     >>> uniform_null_variance(5)
     2.0
@@ -123,7 +124,7 @@ def rwg(scores, n_points: int = 5) -> float:
     return float(_rwg_from_variance(x.var(ddof=1), uniform_null_variance(n_points)))
 
 
-def rwg_j(items, n_points: int = 5, nan_policy: NanPolicy = "pairwise") -> float:
+def rwg_j(items, n_points: int = 5, nan_policy: NanPolicy = "listwise") -> float:
     """Within-group agreement over ``J`` parallel items, rwg(j) (James, Demaree & Wolf, 1984).
 
     Parameters
@@ -132,11 +133,11 @@ def rwg_j(items, n_points: int = 5, nan_policy: NanPolicy = "pairwise") -> float
         One group's answers: respondents in rows, items in columns.
     n_points : int
         Number of answer options ``A``.
-    nan_policy : {"pairwise", "listwise"}
-        ``"listwise"`` drops every respondent with a missing item first, exactly as R's ``multilevel::rwg.j``
-        does. ``"pairwise"`` (the default) takes each item's variance over the respondents who answered it and
-        averages over the items with at least two answers; with 19 practices and a few "don't know" answers,
-        listwise deletion would discard most respondents.
+    nan_policy : {"listwise", "pairwise"}
+        ``"listwise"`` (the default) drops every respondent with a missing item first, exactly as R's
+        ``multilevel::rwg.j`` does. ``"pairwise"`` takes each item's variance over the respondents who answered
+        it and averages over the items with at least two answers; :func:`agreement_table` and the scores use it,
+        because with 19 practices and a few "don't know" answers listwise deletion discards most respondents.
 
     Returns
     -------
@@ -387,31 +388,31 @@ def agreement_table(responses: pd.DataFrame, framework: Framework, *, groups: Se
         ``"overall"``), ``id`` (practice id, area id, or ``"index"``), ``statistic`` (``"rwg"`` or ``"rwg_j"``),
         ``value``, ``n_items``, ``n_respondents`` (who answered; for listwise rwg(j), the complete ones) and
         ``low_agreement`` (``value < threshold``; missing values are not flagged).
+
+    Notes
+    -----
+    The same formulas as :func:`rwg` and :func:`rwg_j` (uniform null variance ``(A**2 - 1) / 12`` with ``A``
+    the number of levels of the rubric's scale), computed for every group at once from per-group sums; the
+    default ``nan_policy`` here is ``"pairwise"``.
+
+    References
+    ----------
+    James, Demaree & Wolf (1984) [JDW84]_; LeBreton & Senter (2008) [LB08]_ for the 0.70 threshold.
     """
     groups = list(groups)
     m = respondent_matrix(responses, framework, groups)
     a = agreement_arrays(m, nan_policy)
-    frames = [_long(m, groups, "practice", m.practice_ids, "rwg", a["rwg"], 1, a["n_answered"])]
-    for j, ident in enumerate(m.area_ids + ["index"]):
-        level = "overall" if j == len(m.area_ids) else "area"
-        frames.append(_long(m, groups, level, [ident], "rwg_j", a["rwg_j"][:, [j]], a["n_items"][:, [j]],
-                            a["n_respondents"][:, [j]]))
+    practice_targets = pd.DataFrame({"level": "practice", "id": m.practice_ids, "statistic": "rwg"})
+    frames = [long_by_target(m.groups[groups], practice_targets, {
+        "value": a["rwg"], "n_items": np.ones_like(a["n_answered"], dtype=int), "n_respondents": a["n_answered"]})]
+    scale_targets = pd.DataFrame({"level": ["area"] * len(m.area_ids) + ["overall"], "id": m.area_ids + ["index"],
+                                  "statistic": "rwg_j"})
+    frames.append(long_by_target(m.groups[groups], scale_targets, {
+        "value": a["rwg_j"], "n_items": a["n_items"], "n_respondents": a["n_respondents"]}))
     out = pd.concat(frames, ignore_index=True)
     out["low_agreement"] = out["value"].lt(threshold).fillna(False).astype(bool)
     out["_order"] = out["level"].map({"practice": 0, "area": 1, "overall": 2})
     return out.sort_values(groups + ["_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
-
-
-def _long(m, groups, level, ids, statistic, values, n_items, n_resp) -> pd.DataFrame:
-    g, t = values.shape
-    frame = m.groups.loc[np.repeat(np.arange(g), t), groups].reset_index(drop=True)
-    frame["level"] = level
-    frame["id"] = np.tile(np.asarray(ids, dtype=object), g)
-    frame["statistic"] = statistic
-    frame["value"] = values.ravel()
-    frame["n_items"] = np.broadcast_to(n_items, values.shape).ravel().astype(int)
-    frame["n_respondents"] = np.broadcast_to(n_resp, values.shape).ravel().astype(int)
-    return frame
 
 
 def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str] = ("wave",),
@@ -435,7 +436,16 @@ def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str
     DataFrame
         Columns: the ``by`` columns, ``level``, ``id``, ``icc1``, ``icc2``, ``f``, ``df1``, ``df2``, ``p_value``
         (the one-way ANOVA's F test of no alliance differences), ``n_alliances``, ``n_respondents`` and
-        ``mean_group_size``. Values computed as in :func:`icc_oneway`.
+        ``mean_group_size``.
+
+    Notes
+    -----
+    As :func:`icc_oneway`, one ANOVA per target and ``by`` value: :math:`F = MS_B / MS_W` on
+    :math:`(k - 1, N - k)` degrees of freedom, and ICC(2) :math:`= 1 - 1/F`.
+
+    References
+    ----------
+    Bliese (2000) [Bli00]_; R ``multilevel::ICC1``/``ICC2`` [Bli16]_.
     """
     by = list(by)
     m = respondent_matrix(responses, framework, list(by) + ["alliance_id"])
@@ -479,6 +489,10 @@ def reliability_table(responses: pd.DataFrame, framework: Framework, *, nan_poli
     DataFrame
         Columns ``area_id``, ``n_items``, ``n_respondents``, ``alpha``, ``ci_low``, ``ci_high`` (see
         :func:`cronbach_alpha`). An area with a single practice has no alpha (``NaN``).
+
+    References
+    ----------
+    Cronbach (1951) [Cro51]_; Feldt, Woodruff & Salih (1987) [Fel87]_.
     """
     m = respondent_matrix(responses, framework)
     rows = []

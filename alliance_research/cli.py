@@ -88,10 +88,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     from .library import load_library
     from .outputs import TIDY_FILES, write_score_files
 
-    reserved = ("agreement.csv",) + (TIDY_FILES if args.tidy else ())
-    if args.out.name in reserved or args.out.suffix.lower() != ".csv":
-        print(f"alliance-research: --out names the scores file, a .csv other than {', '.join(reserved)}; "
-              f"got {args.out}", file=sys.stderr)
+    if args.out.suffix.lower() != ".csv" or args.out.name in ("agreement.csv",) + TIDY_FILES:
+        print(f"alliance-research: --out names the scores file, a .csv other than agreement.csv and "
+              f"{', '.join(TIDY_FILES)}; got {args.out}", file=sys.stderr)
         return 2
     if args.n_boot < 0 or args.seed < 0:
         print("alliance-research: --n-boot and --seed must be 0 or more", file=sys.stderr)

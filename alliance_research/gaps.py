@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import long_by_target, respondent_matrix, target_counts, target_frame
+from ._matrix import GROUPS, long_by_target, respondent_matrix, target_counts, target_frame
 from .framework import Framework
 
 __all__ = ["perception_gaps", "CLIENT"]
 
 #: The organisation type of the owner.
 CLIENT = "client"
-_KEYS = ["alliance_id", "wave"]
+_KEYS = list(GROUPS)
 
 
 def perception_gaps(responses: pd.DataFrame, framework: Framework, *, by: str = "owner",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._matrix import GROUPS
 from .agreement import icc_table, reliability_table
 from .gaps import perception_gaps
 from .library import Library
@@ -24,7 +25,7 @@ __all__ = ["score_tables", "agreement_summary", "write_csv", "write_score_files"
 #: The long tables written with ``tidy=True``, by file name.
 TIDY_FILES = ("practice_scores.csv", "area_scores.csv", "perception_gaps.csv", "wave_changes.csv",
               "reliability.csv")
-_KEYS = ["alliance_id", "wave"]
+_KEYS = list(GROUPS)
 
 
 def agreement_summary(scores: Scores, gaps: pd.DataFrame, icc: pd.DataFrame) -> pd.DataFrame:
@@ -95,6 +96,9 @@ def score_tables(library: Library, *, random_state: int = 0, n_boot: int = 1000,
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with 4 decimals, empty cells for missing values and ``\\n`` line ends."""
     path = Path(path)
+    frame = frame.copy()
+    for column in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
+        frame[column] = frame[column].round(4) + 0.0  # no "-0.0000"
     frame.to_csv(path, index=False, float_format="%.4f", na_rep="", lineterminator="\n", encoding="utf-8")
     return path
 

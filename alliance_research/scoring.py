@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_chunks, percentile_interval
-from ._matrix import GROUPS, RespondentMatrix, respondent_matrix
+from ._matrix import GROUPS, RespondentMatrix, respondent_matrix, target_counts
 from .agreement import RWG_THRESHOLD, NanPolicy, agreement_arrays
 from .framework import Framework
 
@@ -255,6 +255,9 @@ def _point_and_interval(m: RespondentMatrix, settings: Settings, key_columns: Se
     for idx, pt, reps in bootstrap_chunks(m, settings, key_columns):
         point[idx] = pt
         low[idx], high[idx] = percentile_interval(reps, ci)
+    # one answer cannot show its own uncertainty: every replicate would repeat it
+    single = target_counts(m) < 2
+    low[single], high[single] = np.nan, np.nan
     return point, low, high
 
 
@@ -264,7 +267,8 @@ def _tables(m: RespondentMatrix, fw: Framework, point, low, high, agr, params) -
     n_g = len(m.groups)
     threshold = params["agreement_threshold"]
     sizes = m.sizes
-    few = sizes < params["min_respondents"]
+    # respondents who answered at least one practice (a questionnaire left blank says nothing)
+    few = target_counts(m)[:, -1] < params["min_respondents"]
     keys = m.groups[groups].reset_index(drop=True)
 
     def repeat(t: int) -> pd.DataFrame:
@@ -332,12 +336,11 @@ def _tables(m: RespondentMatrix, fw: Framework, point, low, high, agr, params) -
     maturity["n_sparse_practices"] = sparse.sum(axis=1)
     maturity["n_low_agreement_practices"] = low_practice.sum(axis=1)
     maturity["few_respondents"] = few
-    maturity["low_agreement"] = np.nan_to_num(agr["rwg_j"][:, -1], nan=1.0) < threshold
-    maturity["prorated"] = ~np.isnan(index) & (scored.sum(axis=1) < n_p)
     # rwg(j) over 19 practices is inflated by J (LeBreton & Senter, 2008), so an alliance is also flagged when
     # most of its scored practices fall short of the threshold one by one
     mostly_low = low_practice.sum(axis=1) > scored.sum(axis=1) / 2
-    maturity["low_agreement"] = maturity["low_agreement"].to_numpy() | mostly_low
+    maturity["low_agreement"] = (np.nan_to_num(agr["rwg_j"][:, -1], nan=1.0) < threshold) | mostly_low
+    maturity["prorated"] = ~np.isnan(index) & (scored.sum(axis=1) < n_p)
     any_flag = {
         "few_respondents": few,
         "sparse": sparse.any(axis=1),

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import long_by_target, respondent_matrix, target_counts, target_frame
+from ._matrix import GROUPS, long_by_target, respondent_matrix, target_counts, target_frame
 from .framework import Framework
 
 __all__ = ["wave_changes"]
 
-_KEYS = ["alliance_id", "wave"]
+_KEYS = list(GROUPS)
 
 
 def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str = "previous",
@@ -65,12 +65,9 @@ def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str 
                         n_boot=n_boot, random_state=random_state)
     m = respondent_matrix(responses, framework, _KEYS)
     groups = m.groups.reset_index(drop=True)
-    position = groups.groupby("alliance_id", sort=False).cumcount()
-    if compare == "previous":
-        earlier = np.arange(len(groups)) - 1
-    else:
-        earlier = groups.groupby("alliance_id", sort=False).cumcount().rsub(np.arange(len(groups))).to_numpy()
-    later = np.flatnonzero(position.to_numpy() > 0)
+    position = groups.groupby("alliance_id", sort=False).cumcount().to_numpy()  # groups are sorted by wave
+    earlier = np.arange(len(groups)) - (1 if compare == "previous" else position)
+    later = np.flatnonzero(position > 0)
     pairs = np.column_stack([earlier[later], later]) if len(later) else np.zeros((0, 2), dtype=int)
     result = bootstrap_differences(m, settings, _KEYS, pairs, ci)
     counts = target_counts(m)

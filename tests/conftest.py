@@ -92,11 +92,12 @@ _hypothesis_settings.register_profile("thorough", max_examples=4000)
 _hypothesis_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def write_framework(path: Path, areas: dict[str, list[str]], n_levels: int = 5) -> Path:
-    """Write a minimal valid rubric with the given areas and practice ids (levels 0..n_levels-1)."""
-    lines = ["id: test-rubric", "title: Test rubric", "version: 1", "scale:", "  min: 0",
-             f"  max: {n_levels - 1}", "  dont_know: \"Don't know\"", "  levels:"]
-    lines += [f"    - {{score: {s}, name: Level {s}, description: Level {s} in general.}}" for s in range(n_levels)]
+def write_framework(path: Path, areas: dict[str, list[str]], n_levels: int = 5, lowest: int = 0) -> Path:
+    """Write a minimal valid rubric with the given areas and practice ids (levels lowest..lowest+n_levels-1)."""
+    scores = range(lowest, lowest + n_levels)
+    lines = ["id: test-rubric", "title: Test rubric", "version: 1", "scale:", f"  min: {lowest}",
+             f"  max: {scores[-1]}", "  dont_know: \"Don't know\"", "  levels:"]
+    lines += [f"    - {{score: {s}, name: Level {s}, description: Level {s} in general.}}" for s in scores]
     lines.append("areas:")
     for area, practices in areas.items():
         lines += [f"  - id: {area}", f"    name: Area {area}", f"    description: The {area} area.",
@@ -104,7 +105,7 @@ def write_framework(path: Path, areas: dict[str, list[str]], n_levels: int = 5) 
         for p in practices:
             lines += [f"      - id: {p}", f"        label: Label of {p}", f"        statement: {p} is done.",
                       f"        why: Because {p} matters.", "        levels:"]
-            lines += [f"          {s}: Level {s} of {p}." for s in range(n_levels)]
+            lines += [f"          {s}: Level {s} of {p}." for s in scores]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -163,7 +163,7 @@ def test_agreement_table_pairwise_matches_scalar_function(groups, framework_4):
     table = agreement_table(_as_responses(groups, practices), fw)
     area = table[table["level"] == "area"].set_index("alliance_id")
     for group, rows in groups.groupby("group"):
-        assert area.loc[group, "value"] == pytest.approx(rwg_j(rows[ITEMS]), abs=1e-12)
+        assert area.loc[group, "value"] == pytest.approx(rwg_j(rows[ITEMS], nan_policy="pairwise"), abs=1e-12)
 
 
 def test_icc_table_matches_r(groups, framework_4):

@@ -78,3 +78,6 @@ def test_gaps_are_seeded(lib):
     a = perception_gaps(lib.responses, lib.framework, n_boot=100, random_state=1)
     b = perception_gaps(lib.responses, lib.framework, n_boot=100, random_state=1)
     pd.testing.assert_frame_equal(a, b)
+    c = perception_gaps(lib.responses, lib.framework, n_boot=100, random_state=2)
+    pd.testing.assert_series_equal(a["gap"], c["gap"])  # the estimates do not depend on the seed ...
+    assert not np.allclose(a["ci_low"], c["ci_low"], equal_nan=True)  # ... their intervals do

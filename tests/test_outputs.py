@@ -48,6 +48,16 @@ def test_tidy_tables(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     practices = pd.read_csv(tmp_path / "practice_scores.csv")
     assert practices["score"].mul(2).round(6).mod(1).eq(0).all()  # medians of whole numbers: halves at most
+    lib = ar.load_library()
+    assert len(practices) == 30 * len(lib.framework.practice_ids)
+    assert list(practices.columns[:5]) == ["alliance_id", "wave", "area_id", "practice_id", "score"]
+    gaps = pd.read_csv(tmp_path / "perception_gaps.csv")
+    assert set(gaps["level"]) == {"practice", "area", "index"} and gaps["flagged"].dtype == bool
+    changes = pd.read_csv(tmp_path / "wave_changes.csv")
+    assert set(changes["alliance_id"]) == set(lib.responses.groupby("alliance_id")["wave"].nunique().loc[lambda s: s > 1].index)
+    reliability = pd.read_csv(tmp_path / "reliability.csv")
+    assert set(reliability["statistic"]) == {"icc", "cronbach_alpha"}
+    assert "-0.0000" not in (tmp_path / "perception_gaps.csv").read_text(encoding="utf-8")
 
 
 def test_agreement_summary_agrees_with_the_long_tables():

@@ -12,7 +12,7 @@ import alliance_research as ar
 from alliance_research._bootstrap import Settings, aggregate_counts, percentile_interval
 from alliance_research.scoring import banded_level, score_library, score_responses, staged_level
 
-from .conftest import ratings
+from .conftest import ratings, write_framework
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,14 @@ def test_practice_area_and_index_scores_match_pandas(lib, scores):
                 .groupby(["alliance_id", "wave", "practice_id"])["score"].mean())
     got = scores.practices.set_index(["alliance_id", "wave", "practice_id"])["score"]
     pd.testing.assert_series_equal(got.loc[expected.index], expected, check_names=False, check_index_type=False, atol=1e-12)
-    area = scores.practices.groupby(["alliance_id", "wave", "area_id"])["score"].mean()
+    # areas and the index from the pandas practice means, not from the code's own practice table
+    area_of = lib.framework.practices.set_index("practice_id")["area_id"]
+    independent = expected.rename("score").reset_index()
+    independent["area_id"] = independent["practice_id"].map(area_of)
+    area = independent.groupby(["alliance_id", "wave", "area_id"])["score"].mean()
     got_area = scores.areas.set_index(["alliance_id", "wave", "area_id"])["score"]
     pd.testing.assert_series_equal(got_area.loc[area.index], area, check_names=False, check_index_type=False, atol=1e-12)
-    index = scores.practices.groupby(["alliance_id", "wave"])["score"].mean()
+    index = independent.groupby(["alliance_id", "wave"])["score"].mean()
     got_index = scores.maturity.set_index(["alliance_id", "wave"])["maturity_index"]
     pd.testing.assert_series_equal(got_index.loc[index.index], index, check_names=False, check_index_type=False, atol=1e-12)
 
@@ -73,8 +77,8 @@ def test_percentile_interval_equals_numpy_nanquantile():
     low, high = percentile_interval(reps, 0.9)
     with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
         expected = np.nanquantile(reps, [0.05, 0.95], axis=-1)
-    np.testing.assert_allclose(low, expected[0], atol=1e-12, equal_nan=True)
-    np.testing.assert_allclose(high, expected[1], atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(low, expected[0], atol=5e-7, equal_nan=True)  # bounds are rounded to 6 decimals
+    np.testing.assert_allclose(high, expected[1], atol=5e-7, equal_nan=True)
 
 
 def test_interval_agrees_with_scipy_bootstrap(lib):
@@ -224,3 +228,102 @@ def test_bad_options_are_refused(lib, options, message):
 
 def test_settings_accept_numpy_integers():
     assert Settings(random_state=np.int64(3)).random_state == 3
+
+
+def test_vectorised_bootstrap_equals_a_plain_loop_over_replicates(lib):
+    # the engine draws each alliance-wave's resampling counts from its own generator; redoing every replicate
+    # with a plain loop over those same counts must give the same practice, area and index percentiles, which
+    # also shows that areas and the index come from the very resample their practices come from
+    from alliance_research._bootstrap import group_generator, resample_counts
+
+    n_boot = 200
+    s = score_library(lib, n_boot=n_boot, random_state=9)
+    rows = lib.responses[(lib.responses["alliance_id"] == "fenland-flood") & (lib.responses["wave"] == 2)]
+    wide = rows.pivot(index="respondent_id", columns="practice_id", values="score").astype(float)
+    wide = wide.sort_index()[lib.framework.practice_ids]
+    counts = resample_counts(group_generator(9, ("fenland-flood", 2)), len(wide), n_boot)
+    areas = lib.framework.practices.groupby("area_id", sort=False)["practice_id"].apply(list)
+    replicate_practice, replicate_area, replicate_index = [], [], []
+    for b in range(n_boot):
+        drawn = wide.loc[wide.index.repeat(counts[b])]
+        practice = drawn.mean()
+        replicate_practice.append(practice)
+        replicate_area.append([practice[p].mean() for p in areas])
+        replicate_index.append(practice.mean())
+    practice_q = pd.DataFrame(replicate_practice).quantile([0.025, 0.975])
+    got = s.practices.query("alliance_id == 'fenland-flood' and wave == 2").set_index("practice_id")
+    np.testing.assert_allclose(got["ci_low"], practice_q.loc[0.025, got.index], atol=1e-5)
+    np.testing.assert_allclose(got["ci_high"], practice_q.loc[0.975, got.index], atol=1e-5)
+    area_q = np.quantile(np.array(replicate_area), [0.025, 0.975], axis=0)
+    got_area = s.areas.query("alliance_id == 'fenland-flood' and wave == 2").set_index("area_id").loc[areas.index]
+    np.testing.assert_allclose(got_area[["ci_low", "ci_high"]].to_numpy().T, area_q, atol=1e-5)
+    index_q = np.quantile(replicate_index, [0.025, 0.975])
+    got_index = s.maturity.query("alliance_id == 'fenland-flood' and wave == 2")
+    np.testing.assert_allclose(got_index[["ci_low", "ci_high"]].to_numpy()[0], index_q, atol=1e-5)
+
+
+def test_a_scale_from_1_to_7(tmp_path):
+    fw = ar.load_framework(write_framework(tmp_path / "seven.yaml", {"only": ["q-one", "q-two"]}, n_levels=7,
+                                           lowest=1))
+    rows = [("a", f"r{r}", "contractor", p, v) for r, (x, y) in enumerate([(1, 7), (2, 6), (4, 6)])
+            for p, v in (("q-one", x), ("q-two", y))]
+    s = score_responses(ratings(rows), fw, n_boot=100)
+    m = s.maturity.iloc[0]
+    assert m["maturity_index"] == pytest.approx((7 / 3 + 19 / 3) / 2)
+    assert m["level"] == 4 and m["level_name"] == "Level 4"  # 4.33 rounds to 4
+    # staged: the weakest practice (2.33) reaches level 2 with the 0.5 tolerance
+    assert m["level_staged"] == 2
+    p = s.practices.set_index("practice_id")
+    # rwg on 7 options: null variance (49 - 1) / 12 = 4; q-one has variance 7/3
+    assert p.loc["q-one", "rwg"] == pytest.approx(1 - (7 / 3) / 4)
+    with pytest.raises(ValueError, match="whole number from 1 to 7"):
+        score_responses(ratings([("a", "r1", "client", "q-one", 0)]), fw, n_boot=0)
+
+
+def test_grouping_without_wave_pools_respondents_instead_of_merging_them(small_fw):
+    first = ratings([("a", f"r{r}", "contractor", "p-one", 0) for r in range(2)], wave=1)
+    second = ratings([("a", f"r{r}", "contractor", "p-one", 4) for r in range(2)], wave=2)
+    s = score_responses(pd.concat([first, second]), small_fw, groups=["alliance_id"], n_boot=0)
+    row = s.practices.set_index("practice_id").loc["p-one"]
+    assert row["score"] == 2.0 and row["n_answered"] == 4 and row["n_respondents"] == 4
+
+
+def test_one_answer_gets_no_interval(small_fw):
+    rows = [("a", "r1", "client", "p-one", 3), ("a", "r1", "client", "p-two", 2),
+            ("a", "r2", "contractor", "p-one", 1)]
+    s = score_responses(ratings(rows), small_fw, n_boot=200)
+    p = s.practices.set_index("practice_id")
+    assert p.loc["p-one", "ci_low"] <= 1 and p.loc["p-one", "ci_high"] >= 3 - 1e-9
+    assert np.isnan(p.loc["p-two", "ci_low"]) and np.isnan(p.loc["p-two", "ci_high"])
+    # a lone respondent: nothing has an interval, and the flag says why
+    alone = score_responses(ratings(rows[:2]), small_fw, n_boot=200)
+    assert alone.maturity[["ci_low", "ci_high"]].isna().all(axis=None)
+    assert alone.maturity.loc[0, "few_respondents"]
+
+
+def test_blank_questionnaires_do_not_count_as_respondents(small_fw):
+    rows = [("a", "r1", "client", "p-one", 3)] + [("a", f"r{r}", "contractor", "p-one", None) for r in (2, 3)]
+    s = score_responses(ratings(rows), small_fw, n_boot=0)
+    assert s.maturity.loc[0, "few_respondents"] and s.maturity.loc[0, "n_respondents"] == 3
+
+
+def test_ratings_that_a_library_could_not_hold_are_refused(lib):
+    r = lib.responses
+    with pytest.raises(ValueError, match="rates the same practice twice"):
+        score_responses(pd.concat([r, r.iloc[[0]]], ignore_index=True), lib.framework, n_boot=0)
+    bad = r.copy()
+    bad["score"] = bad["score"].astype("Float64")
+    bad.loc[1, "score"] = 2.5
+    with pytest.raises(ValueError, match=r"whole number from 0 to 4 \(or missing\) at rows 1 "):
+        score_responses(bad, lib.framework, n_boot=0)
+    other = r.copy()
+    other.loc[2, "practice_id"] = "made-up"
+    with pytest.raises(ValueError, match="not in the 'sustaining-integration' rubric at rows 2 "):
+        score_responses(other, lib.framework, n_boot=0)
+
+
+def test_seed_does_not_depend_on_how_wave_is_typed(lib):
+    a = score_library(lib, n_boot=100)
+    responses = lib.responses.astype({"wave": float})
+    b = score_responses(responses, lib.framework, n_boot=100)
+    np.testing.assert_allclose(a.maturity["ci_low"], b.maturity["ci_low"])
