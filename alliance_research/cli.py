@@ -76,11 +76,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .library import load_library
+    from .outputs import write_score_files
 
     lib = load_library(args.library, framework=args.framework)
     print(lib.describe())
-    print("\nThe report pages are not built yet: this version validates the library and stops; "
-          f"nothing was written to {args.out}/.")
+    written = write_score_files(lib, args.out / "scores.csv", random_state=args.seed)
+    print(f"\nWrote {', '.join(str(p) for p in written)}.")
+    print("The report pages (clusters, write-ups, synthesis, notebooks) are not built yet.")
     return 0
 
 

@@ -52,3 +52,10 @@ def test_example_library_validates_from_any_directory(tmp_path):
     result = run("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "is valid" in result.stdout
+
+
+def test_report_writes_the_score_files(tmp_path):
+    result = run("report", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "scores.csv").stat().st_size > 0
+    assert (tmp_path / "out" / "agreement.csv").stat().st_size > 0
