@@ -15,9 +15,16 @@ Profiles are not standardised: every practice is on the same 0..4 scale, so dist
 cluster centres read directly as maturity profiles.
 
 Choosing ``k`` (when ``k=None``): among ``k = 2 .. min(8, n // 3)``, k-means and Ward take the highest average
-silhouette width (Rousseeuw, 1987); the mixture takes the lowest BIC among solutions whose smallest class holds
-at least ``max(2, 5%)`` of the alliances (the usual LPA guard against spurious tiny classes; Nylund-Gibson &
-Choi, 2018). A :class:`ClusterWarning` says when the chosen ``k`` sits at the edge of the range.
+silhouette width (Rousseeuw, 1987); the mixture takes, among solutions whose smallest class holds at least
+``max(2, 5%)`` of the alliances (the usual LPA guard against spurious tiny classes; Nylund-Gibson & Choi, 2018),
+the fewest classes whose BIC is within 10 of the lowest (a larger BIC difference is "very strong" evidence for
+the extra classes; Raftery, 1995). A :class:`ClusterWarning` says when the chosen ``k`` sits at the edge of the range.
+
+Is there structure at all? :func:`structure_test` compares the partition's within-cluster share of the spread
+with the best k-means cut of Gaussian reference data of the same covariance (in the manner of SigClust; Liu et
+al., 2008). Alliances that vary along one continuum (more or less mature overall) split stably into "high" and
+"low" halves, so stability alone cannot tell clusters from a continuum; the :attr:`ClusterResult.verdict`
+says "unstable" when the structure test finds nothing.
 
 Stability: Hennig's (2007) clusterwise bootstrap (R ``fpc::clusterboot``, ``bootmethod = "boot"``): resample
 alliances with replacement, recluster with the same method and ``k``, and for each original cluster take the
@@ -36,6 +43,11 @@ References
 .. [Ros18] Rosenberg, J. M., Beymer, P. N., Anderson, D. J., van Lissa, C. J. & Schmidt, J. A. (2018). tidyLPA:
    an R package to easily carry out latent profile analysis (LPA) using open-source or commercial software.
    *Journal of Open Source Software*, 3(30), 978.
+.. [LHNM08] Liu, Y., Hayes, D. N., Nobel, A. & Marron, J. S. (2008). Statistical significance of clustering for
+   high-dimension, low-sample size data. *Journal of the American Statistical Association*, 103(483),
+   1281-1293.
+.. [Raf95] Raftery, A. E. (1995). Bayesian model selection in social research. *Sociological Methodology*, 25,
+   111-163.
 .. [BH95] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate. *Journal of the Royal
    Statistical Society B*, 57(1), 289-300.
 """
@@ -54,7 +66,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.mixture import GaussianMixture
 
 __all__ = ["cluster_profiles", "ClusterResult", "ClusterWarning", "stability_band", "distinguishing_practices",
-           "hedges_g", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS"]
+           "hedges_g", "cluster_index", "structure_test", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS"]
 
 METHODS = ("kmeans", "ward", "gmm")
 #: Covariance structures of the latent profile analysis (``method="gmm"``), as tidyLPA names them.
@@ -104,6 +116,12 @@ class ClusterResult:
         For ``"gmm"``: each alliance's posterior probability of each cluster.
     imputed : int
         Missing practice scores that were replaced by the practice's mean over the other alliances.
+    structure : dict
+        :func:`structure_test` of the partition against a single Gaussian cloud (``p_value`` etc.).
+    verdict : str
+        One sentence a reader can rely on: whether there is evidence of clusters at all (the structure test)
+        and how stable they are (Hennig's bands), e.g. ``"stable: ..."``, ``"partly stable: ..."`` or
+        ``"unstable: ..."``.
     """
 
     labels: pd.Series
@@ -121,6 +139,8 @@ class ClusterResult:
     probabilities: pd.DataFrame | None = field(default=None, repr=False)
     imputed: int = 0
     covariance: str | None = None
+    structure: dict = field(default_factory=dict)
+    verdict: str = ""
 
     def summary(self) -> pd.DataFrame:
         """One row per cluster: ``cluster``, ``name``, ``n``, ``mean_score``, ``jaccard_mean`` and ``reading``."""
@@ -272,7 +292,9 @@ def _choose_k(selection: pd.DataFrame, method: str, n: int) -> int:
         floor = max(2, int(np.ceil(0.05 * n)))
         ok = selection[selection["smallest_class"] >= floor]
         pool = ok if len(ok) else selection
-        return int(pool.sort_values(["bic", "k"]).iloc[0]["k"])
+        # the fewest classes whose BIC is within 10 of the best: more classes need "very strong" evidence
+        # (a BIC difference above 10; Raftery, 1995)
+        return int(pool.loc[pool["bic"] <= pool["bic"].min() + 10, "k"].min())
     return int(selection.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]["k"])
 
 
@@ -427,8 +449,26 @@ def _names(centres: pd.DataFrame, overall: pd.Series, framework) -> pd.Series:
     return series.rename("name").rename_axis("cluster")
 
 
+def _verdict(structure: dict, jaccard: np.ndarray, alpha: float = 0.05) -> str:
+    p = structure.get("p_value", np.nan)
+    weakest = np.nanmin(jaccard) if np.isfinite(jaccard).any() else np.nan
+    if p == p and p >= alpha:
+        return (f"unstable: the clusters are no tighter than cuts through a single cloud of alliances with the "
+                f"same spread (structure test p = {p:.2f}); read them as positions along a continuum, not types")
+    if weakest != weakest:
+        return "not assessed: no bootstrap replicates were run"
+    if weakest < 0.6:
+        return (f"partly stable: at least one cluster dissolves under resampling (lowest mean Jaccard "
+                f"{weakest:.2f}); read only the clusters marked stable")
+    if weakest < 0.75:
+        return (f"moderately stable: every cluster is a recurring pattern but some memberships are doubtful "
+                f"(lowest mean Jaccard {weakest:.2f})")
+    return (f"stable: every cluster is recovered under resampling (lowest mean Jaccard {weakest:.2f})"
+            + (f" and the partition is tighter than chance (structure test p = {p:.2f})" if p == p else ""))
+
+
 def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str = "kmeans", random_state: int = 0,
-                     *, k_max: int | None = None, n_boot: int = 100, covariance: str = "equal",
+                     *, k_max: int | None = None, n_boot: int = 100, n_null: int = 100, covariance: str = "equal",
                      framework=None) -> ClusterResult:
     """Cluster alliances by their practice-score profiles, choose ``k``, and assess stability.
 
@@ -448,6 +488,8 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         Largest ``k`` considered (default ``min(8, n // 3)``).
     n_boot : int
         Bootstrap replicates for the stability assessment (Hennig recommends at least 100; 0 skips it).
+    n_null : int
+        Reference data sets for :func:`structure_test` (0 skips it).
     covariance : {"equal", "varying"}
         Covariance structure of the mixture (``method="gmm"`` only; see ``COVARIANCES``).
     framework : Framework or None
@@ -522,6 +564,10 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         "cluster": np.arange(k), "name": names.to_numpy(), "n": np.bincount(labels, minlength=k),
         "jaccard_mean": mean_j, "jaccard_sd": sd_j, "dissolved": dissolved, "recovered": recovered,
         "reading": [stability_band(v) for v in mean_j]})
+    structure = structure_test(x, labels, n_null=n_null, random_state=random_state) if n_null else {}
+    verdict = _verdict(structure, mean_j)
+    if verdict.startswith("unstable"):
+        warnings.warn(f"no evidence of cluster structure: {verdict}", ClusterWarning, stacklevel=2)
     probabilities = None
     if method == "gmm":
         proba = model.predict_proba(x)
@@ -532,4 +578,4 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         stability_table=stability_table, names=names, centres=centres,
         distinguishing=distinguishing_practices(filled, label_series), method=method, k=k, n_boot=n_boot,
         random_state=random_state, linkage=model if method == "ward" else None, probabilities=probabilities,
-        imputed=imputed, covariance=covariance if method == "gmm" else None)
+        imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict)
