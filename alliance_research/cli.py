@@ -76,13 +76,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .library import load_library
-    from .outputs import write_score_files
+    from .outputs import cluster_tables, write_score_files, write_tables
 
     lib = load_library(args.library, framework=args.framework)
     print(lib.describe())
     written = write_score_files(lib, args.out / "scores.csv", random_state=args.seed)
-    print(f"\nWrote {', '.join(str(p) for p in written)}.")
-    print("The report pages (clusters, write-ups, synthesis, notebooks) are not built yet.")
+    written += write_tables(cluster_tables(lib, random_state=args.seed), args.out)
+    print(f"\nWrote {len(written)} tables to {args.out}/: {', '.join(p.name for p in written)}.")
+    print("The report pages (write-ups, synthesis, notebooks) are not built yet.")
     return 0
 
 

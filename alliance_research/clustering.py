@@ -54,6 +54,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -64,6 +65,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 __all__ = ["cluster_profiles", "ClusterResult", "ClusterWarning", "stability_band", "distinguishing_practices",
            "hedges_g", "cluster_index", "structure_test", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS"]
@@ -77,6 +79,17 @@ COVARIANCES = {
 #: Hennig's (2007) interpretation of a cluster's mean bootstrap Jaccard: (lower bound, reading).
 STABILITY_BANDS = ((0.85, "highly stable"), (0.75, "stable"), (0.6, "pattern, doubtful membership"),
                    (0.5, "unstable"))
+
+
+def _single_threaded(function):
+    """Run ``function`` with one OpenMP thread: scikit-learn's k-means on a few hundred small fits spends far
+    longer starting and parking threads than computing (on a 2-core machine, 7 s instead of 0.08 s for one fit
+    on 2,000 alliances)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return function(*args, **kwargs)
+    return wrapper
 
 
 class ClusterWarning(UserWarning):
@@ -196,6 +209,7 @@ class EqualVarianceMixture:
         log_det = np.log(self.variances_).sum()
         return np.log(self.weights_)[None, :] - 0.5 * (quad + log_det + x.shape[1] * np.log(2 * np.pi))
 
+    @_single_threaded
     def fit(self, x: np.ndarray) -> "EqualVarianceMixture":
         x = np.asarray(x, dtype=float)
         n, p = x.shape
@@ -332,6 +346,7 @@ def cluster_index(x: np.ndarray, labels: np.ndarray) -> float:
     return float(within / total) if total > 0 else float("nan")
 
 
+@_single_threaded
 def structure_test(x: np.ndarray, labels: np.ndarray, n_null: int = 100, random_state: int = 0) -> dict:
     """Is the partition tighter than the best cut of a single Gaussian cloud with the same spread?
 
@@ -467,6 +482,7 @@ def _verdict(structure: dict, jaccard: np.ndarray, alpha: float = 0.05) -> str:
             + (f" and the partition is tighter than chance (structure test p = {p:.2f})" if p == p else ""))
 
 
+@_single_threaded
 def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str = "kmeans", random_state: int = 0,
                      *, k_max: int | None = None, n_boot: int = 100, n_null: int = 100, covariance: str = "equal",
                      framework=None) -> ClusterResult:

@@ -100,20 +100,21 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
     values = alliance_kpis(outcomes, kpis, how)
     per_alliance = _by_alliance(labels)
     values = values.merge(per_alliance.rename("cluster"), left_on="alliance_id", right_index=True, how="inner")
+    values = values.dropna(subset=["cluster"])  # alliances without a cluster are not compared
     rows, tests = [], []
     for kpi, data in values.groupby("kpi", sort=False):
         groups = {c: g["value"].to_numpy() for c, g in data.groupby("cluster", sort=True)}
         n = len(data)
         present = [g for g in groups.values() if len(g)]
         h = p = eps = np.nan
-        if n >= MIN_N and len(present) >= 2:
-            try:
-                h, p = stats.kruskal(*present)
-                eps = h / (n - 1)
-            except ValueError:  # all values identical
-                pass
+        constant = np.ptp(data["value"].to_numpy()) == 0
+        if n >= MIN_N and len(present) >= 2 and not constant:
+            h, p = stats.kruskal(*present)
+            eps = h / (n - 1)
         meta = data.iloc[0]
-        if p == p:
+        if constant and n >= MIN_N:
+            conclusion = f"not tested: every alliance has the same value (n = {n})"
+        elif p == p:
             verdict = (f"clusters differ (p = {p:.3f}, epsilon squared = {eps:.2f})" if p < 0.05 else
                        f"no evidence that clusters differ (p = {p:.2f})")
             conclusion = f"{verdict}; {_sample_note(n)}"

@@ -20,7 +20,8 @@ from .library import Library
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
-__all__ = ["score_tables", "agreement_summary", "write_csv", "write_score_files", "TIDY_FILES"]
+__all__ = ["score_tables", "agreement_summary", "cluster_tables", "write_csv", "write_tables", "write_score_files",
+           "TIDY_FILES"]
 
 #: The long tables written with ``tidy=True``, by file name.
 TIDY_FILES = ("practice_scores.csv", "area_scores.csv", "perception_gaps.csv", "wave_changes.csv",
@@ -113,17 +114,57 @@ def write_score_files(library: Library, out: str | Path, *, tidy: bool = False, 
     out = Path(out)
     if out.name in ("agreement.csv",) + (TIDY_FILES if tidy else ()):
         raise ValueError(f"{out.name} is written beside the scores file; name the scores file otherwise")
-    folder = out.parent
     tables = score_tables(library, **options)
-    folder.mkdir(parents=True, exist_ok=True)
     names = {"scores.csv": out.name, "agreement.csv": "agreement.csv"}
     if tidy:
         names.update({name: name for name in TIDY_FILES})
+    return write_tables({name: tables[key] for key, name in names.items()}, out.parent)
+
+
+
+def cluster_tables(library: Library, *, method: str = "kmeans", k: int | None = None, random_state: int = 0,
+                   n_boot: int = 100, scores: Scores | None = None) -> dict[str, pd.DataFrame]:
+    """The clustering stage's tables, by output file name, for each alliance's latest wave.
+
+    ``clusters.csv`` (the contract: ``alliance_id``, ``cluster``, ``cluster_name``, then ``wave`` and
+    ``maturity_index``), ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv``
+    and, when the library has outcomes, ``kpi_by_cluster.csv`` and ``maturity_vs_kpi.csv``.
+    """
+    import warnings
+
+    from .clustering import ClusterWarning, cluster_profiles
+    from .outcomes import kpi_by_cluster, maturity_vs_kpi
+
+    latest = (scores or score_library(library, n_boot=0)).latest()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterWarning)  # the verdict and the tables carry the same message
+        result = cluster_profiles(latest.profiles(), k=k, method=method, random_state=random_state, n_boot=n_boot,
+                                  framework=library.framework)
+    labels = result.labels.reset_index()
+    clusters = labels[["alliance_id", "cluster"]].assign(cluster_name=labels["cluster"].map(result.names),
+                                                         wave=labels["wave"])
+    clusters = clusters.merge(latest.maturity[["alliance_id", "maturity_index"]], on="alliance_id", how="left")
+    stability = result.stability_table.assign(verdict=result.verdict, method=method,
+                                              structure_p_value=result.structure.get("p_value"))
+    tables = {"clusters.csv": clusters, "cluster_selection.csv": result.selection,
+              "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing}
+    if len(library.outcomes):
+        by_alliance = result.labels.droplevel("wave")
+        tables["kpi_by_cluster.csv"] = kpi_by_cluster(library.outcomes, library.kpis, by_alliance, result.names)
+        index = latest.maturity.set_index("alliance_id")["maturity_index"]
+        tables["maturity_vs_kpi.csv"] = maturity_vs_kpi(index, library.outcomes, library.kpis,
+                                                        random_state=random_state)
+    return tables
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write ``tables`` (file name -> frame) into ``folder`` with :func:`write_csv`, all or nothing."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(dir=folder, prefix=".alliance-research-") as tmp:
-        staged = [(write_csv(tables[key], Path(tmp) / name), folder / name) for key, name in names.items()]
+        staged = [(write_csv(frame, Path(tmp) / name), folder / name) for name, frame in tables.items()]
         for source, target in staged:
             os.replace(source, target)
             written.append(target)
     return written
-
