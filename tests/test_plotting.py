@@ -325,3 +325,275 @@ def test_charts_are_deterministic(data, tmp_path):
     for path in (first, second):
         plot_practice_scores(data["scores"], ALLIANCE).figure.savefig(path, metadata={"Software": None})
     assert first.read_bytes() == second.read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------------------
+# 5. clusters and KPIs by cluster
+
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from scipy import stats  # noqa: E402
+from scipy.cluster.hierarchy import dendrogram, fcluster  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+
+from alliance_research.clustering import cluster_profiles  # noqa: E402
+from alliance_research.outcomes import alliance_kpis  # noqa: E402
+from alliance_research.plotting import (  # noqa: E402
+    CLUSTER_PALETTE, plot_cluster_heatmap, plot_cluster_map, plot_cluster_profiles, plot_dendrogram,
+    plot_kpi_by_cluster)
+
+
+@pytest.fixture(scope="module")
+def clustered(data):
+    lib = ar.load_library()
+    profiles = data["scores"].latest().profiles()
+    return dict(
+        fw=lib.framework, kpis=lib.kpis, profiles=profiles,
+        ward=cluster_profiles(profiles, method="ward", n_boot=20, n_null=20, framework=lib.framework),
+        kmeans=cluster_profiles(profiles, method="kmeans", k=3, n_boot=0, n_null=0, framework=lib.framework),
+        values=alliance_kpis(lib.outcomes, lib.kpis),
+    )
+
+
+def cluster_rgba(cluster: int):
+    return to_rgba(sns.color_palette(CLUSTER_PALETTE)[cluster])
+
+
+def by_gid(ax, gid: str) -> PathCollection:
+    (found,) = [c for c in ax.collections if c.get_gid() == gid]
+    return found
+
+
+def legend_texts(ax) -> list[str]:
+    return [" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()]
+
+
+def alliance_ids(index) -> list[str]:
+    return list(index.get_level_values(0))
+
+
+def test_cluster_map_points_are_the_pca_of_the_profiles(clustered):
+    profiles, res = clustered["profiles"], clustered["ward"]
+    assert res.k >= 3  # the example must exercise several colours
+    fig, ax = plt.subplots()
+    assert plot_cluster_map(profiles, res, ax=ax) is ax
+    pca = PCA(n_components=2).fit(profiles.to_numpy(dtype=float))
+    dots = by_gid(ax, "alliances")
+    assert len(dots.get_offsets()) == len(profiles) == 18
+    np.testing.assert_allclose(dots.get_offsets(), pca.transform(profiles.to_numpy(dtype=float)), atol=1e-12)
+    # each point in its cluster's colour, in the order of the profiles
+    np.testing.assert_allclose(dots.get_facecolors(), [cluster_rgba(c) for c in res.labels])
+    # the centres are the projected res.centres, which sit at the mean of their cluster's points
+    centres = by_gid(ax, "centres").get_offsets()
+    np.testing.assert_allclose(centres, pca.transform(res.centres[profiles.columns].to_numpy()), atol=1e-12)
+    points_by_cluster = pd.DataFrame(np.asarray(dots.get_offsets())).groupby(res.labels.to_numpy()).mean()
+    np.testing.assert_allclose(centres, points_by_cluster.to_numpy(), atol=1e-12)
+    share = pca.explained_variance_ratio_ * 100
+    assert ax.get_xlabel() == f"PC1 ({share[0]:.0f}% of variance)"
+    assert ax.get_ylabel() == f"PC2 ({share[1]:.0f}% of variance)"
+    # every alliance named once, beside its own point
+    notes = {t.get_text(): t.xy for t in ax.texts}
+    assert sorted(notes) == sorted(alliance_ids(profiles.index))
+    first = profiles.index[0][0]
+    np.testing.assert_allclose(notes[first], dots.get_offsets()[0])
+    # one legend entry per cluster, "0 · <name> (n = 4)", then the centre marker
+    expected = [f"{c} \u00b7 {res.names[c]} (n = {(res.labels == c).sum()})" for c in range(res.k)]
+    assert legend_texts(ax) == expected + ["Cluster centre"]
+
+
+def test_cluster_map_labels_do_not_overlap(clustered):
+    ax = plot_cluster_map(clustered["profiles"], clustered["ward"])
+    ax.figure.canvas.draw()
+    boxes = [Text.get_window_extent(t) for t in ax.texts]  # the words, without any leader line
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert overlapping == []
+    frame = ax.get_window_extent()
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+
+
+def test_cluster_map_without_names_and_wrong_profiles(clustered):
+    profiles, res = clustered["profiles"], clustered["ward"]
+    ax = plot_cluster_map(profiles, res, annotate=False)
+    assert len(ax.texts) == 0
+    with pytest.raises(ValueError, match="same alliances.*'wolds-flood' is in result.labels but not in profiles"):
+        plot_cluster_map(profiles.drop(index="wolds-flood", level=0), res)
+
+
+def test_dendrogram_leaves_and_cut(clustered):
+    res = clustered["ward"]
+    fig, ax = plt.subplots()
+    assert plot_dendrogram(res, ax=ax) is ax
+    ids = alliance_ids(res.labels.index)
+    leaves = dendrogram(res.linkage, no_plot=True)["leaves"]
+    # scipy draws the first leaf at the bottom: the tick labels read bottom to top
+    assert ytick_labels(ax) == [ids[i] for i in leaves]
+    assert sorted(ytick_labels(ax)) == sorted(ids)
+    for tick, leaf in zip(ax.get_yticklabels(), leaves):
+        assert to_rgba(tick.get_color()) == pytest.approx(cluster_rgba(res.labels.iloc[leaf]))
+    # the cut: above the merge that leaves k clusters, below the one that would leave k - 1
+    (cut,) = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    heights = np.sort(res.linkage[:, 2])
+    assert heights[-res.k] < cut < heights[-res.k + 1]
+    # ... and it cuts the tree into the result's clusters
+    cut_labels = fcluster(res.linkage, t=cut, criterion="distance")
+    assert pd.crosstab(cut_labels, res.labels.to_numpy()).astype(bool).sum().tolist() == [1] * res.k
+    # branches inside a cluster take its colour; those above the cut are grey
+    colours = {tuple(np.round(c.get_colors()[0], 2)) for c in ax.collections if isinstance(c, LineCollection)}
+    expected = {tuple(np.round(cluster_rgba(c), 2)) for c in range(res.k)} | {tuple(np.round(to_rgba("0.55"), 2))}
+    assert colours == expected
+    assert legend_texts(ax)[-1] == f"Cut into {res.k} clusters"
+
+
+def test_dendrogram_needs_ward_and_takes_labels(clustered):
+    with pytest.raises(ValueError, match='needs Ward.*k-means.*method="ward"'):
+        plot_dendrogram(clustered["kmeans"])
+    res = clustered["ward"]
+    ax = plot_dendrogram(res, labels={"wolds-flood": "Wolds"})
+    assert "Wolds" in ytick_labels(ax) and "wolds-flood" not in ytick_labels(ax)
+    with pytest.raises(ValueError, match="18 names are needed, 2 were given"):
+        plot_dendrogram(res, labels=["a", "b"])
+
+
+def test_cluster_profiles_lines_are_the_centres(clustered):
+    profiles, res, fw = clustered["profiles"], clustered["ward"], clustered["fw"]
+    fig, ax = plt.subplots()
+    assert plot_cluster_profiles(profiles, res, ax=ax, framework=fw) is ax
+    lines = ax.get_lines()
+    assert len(lines) == res.k
+    for cluster, line in enumerate(lines):
+        np.testing.assert_allclose(line.get_ydata(), res.centres.loc[cluster, profiles.columns])
+        assert to_rgba(line.get_color()) == pytest.approx(cluster_rgba(cluster))
+    assert xtick_labels(ax) == fw.practices.set_index("practice_id").loc[profiles.columns, "label"].tolist()
+    assert all(t.get_rotation() > 0 for t in ax.get_xticklabels())
+    assert ytick_labels(ax) == [f"{s} {name}" for s, name in fw.level_names.items()]
+    # the bars are t-intervals of each practice's mean within the cluster
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+    cluster, practice = 3, 5
+    scores = profiles.loc[(res.labels == cluster).to_numpy(), profiles.columns[practice]].to_numpy()
+    half = stats.t.ppf(0.975, len(scores) - 1) * scores.std(ddof=1) / np.sqrt(len(scores))
+    segment = bars[cluster].get_segments()[practice]
+    assert sorted(segment[:, 1]) == pytest.approx([scores.mean() - half, scores.mean() + half])
+    assert segment[0, 0] == pytest.approx(lines[cluster].get_xdata()[practice])
+
+
+def test_cluster_profiles_single_alliance_has_no_interval(clustered):
+    profiles, res = clustered["profiles"], clustered["ward"]
+    labels = res.labels.copy()
+    labels.iloc[0] = res.k  # a cluster of one
+    alone = dataclasses.replace(res, labels=labels, k=res.k + 1)
+    ax = plot_cluster_profiles(profiles, alone)
+    assert xtick_labels(ax) == list(profiles.columns)  # ids without a framework
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(bars) == res.k + 1
+    assert len(bars[-1].get_segments()) == 0
+    assert all(len(b.get_segments()) == profiles.shape[1] for b in bars[:-1])
+    np.testing.assert_allclose(ax.get_lines()[-1].get_ydata(), profiles.iloc[0])
+
+
+def test_cluster_heatmap_rows_are_sorted_by_cluster(clustered):
+    profiles, res, fw = clustered["profiles"], clustered["ward"], clustered["fw"]
+    fig, ax = plt.subplots()
+    assert plot_cluster_heatmap(profiles, res, ax=ax, framework=fw) is ax
+    rows = ytick_labels(ax)
+    assert sorted(rows) == sorted(alliance_ids(profiles.index))
+    by_id = profiles.droplevel("wave")
+    cluster = res.labels.droplevel("wave")
+    order = pd.DataFrame({"cluster": cluster[rows].to_numpy(), "mean": by_id.loc[rows].mean(axis=1).to_numpy()})
+    assert order["cluster"].is_monotonic_increasing
+    assert all(g["mean"].is_monotonic_increasing for _, g in order.groupby("cluster"))
+    mesh = ax.collections[0]
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(profiles.shape), by_id.loc[rows])
+    assert mesh.get_clim() == (fw.min_score, fw.max_score)
+    # a line between clusters, at the rows where the cluster changes, and the cluster numbers beside them
+    (separators,) = [c for c in ax.collections[1:] if isinstance(c, LineCollection)]
+    changes = np.flatnonzero(np.diff(order["cluster"].to_numpy())) + 1
+    assert sorted(seg[0, 1] for seg in separators.get_segments()) == changes.tolist()
+    assert [t.get_text() for t in ax.texts if t.get_text().isdigit()] == [str(c) for c in range(res.k)]
+    assert xtick_labels(ax) == fw.practices.set_index("practice_id").loc[profiles.columns, "label"].tolist()
+
+
+def kpi_counts(values, labels, kpi) -> dict[int, int]:
+    per_alliance = labels.droplevel("wave")
+    rows = values[values["kpi"] == kpi]
+    return rows["alliance_id"].map(per_alliance).dropna().astype(int).value_counts().to_dict()
+
+
+def test_kpi_by_cluster_boxes_points_and_counts(clustered):
+    values, res, kpis = clustered["values"], clustered["ward"], clustered["kpis"]
+    kpi = "cost_vs_target"
+    fig, ax = plt.subplots()
+    assert plot_kpi_by_cluster(values, res.labels, kpi, names=res.names, ax=ax, kpis=kpis) is ax
+    counts = kpi_counts(values, res.labels, kpi)
+    assert sum(counts.values()) == 16  # two alliances report no KPIs
+    assert len([p for p in ax.patches if isinstance(p, PathPatch)]) == len(counts) == res.k
+    assert xtick_labels(ax) == [f"Cluster {c}\nn = {counts.get(c, 0)}" for c in range(res.k)]
+    # every alliance with a value is a point, at its value, by its cluster
+    dots = np.concatenate([c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)])
+    rows = values[values["kpi"] == kpi]
+    assert sorted(dots[:, 1]) == pytest.approx(sorted(rows["value"]))
+    assert np.all(np.abs(dots[:, 0] - np.round(dots[:, 0])) < 0.2)
+    label = kpis.set_index("kpi").loc[kpi]
+    assert " ".join(ax.get_ylabel().split()) == f"{label['label']} ({label['unit']})"
+    assert " ".join(ax.get_title().split()) == f"{label['label']} by cluster (higher is better)"
+    assert legend_texts(ax) == [f"{c} \u00b7 {res.names[c]}" for c in range(res.k)]
+
+
+def test_kpi_by_cluster_empty_cluster_and_direction(clustered):
+    values, res = clustered["values"], clustered["ward"]
+    kpi = "accident_frequency_rate"
+    in_one = res.labels[res.labels == 1].index.get_level_values(0)
+    ax = plot_kpi_by_cluster(values[~values["alliance_id"].isin(in_one)], res.labels, kpi)
+    assert len([p for p in ax.patches if isinstance(p, PathPatch)]) == res.k - 1
+    assert xtick_labels(ax)[1] == "Cluster 1\nn = 0"
+    assert "no data" in [t.get_text() for t in ax.texts]
+    assert ax.get_legend() is None  # no names, no legend
+    # label, unit and direction from values' own columns when kpis is not given
+    assert ax.get_title().endswith("(lower is better)")
+    assert "per 100,000 hours" in " ".join(ax.get_ylabel().split())
+    # nothing but the id when nothing says what the KPI is
+    bare = values[["alliance_id", "kpi", "value"]]
+    ax = plot_kpi_by_cluster(bare, res.labels, kpi)
+    assert ax.get_ylabel() == kpi and ax.get_title() == f"{kpi} by cluster"
+
+
+def test_kpi_by_cluster_unknown_kpi(clustered):
+    with pytest.raises(ValueError, match="KPI 'cost_vs_targt' is not in the data; did you mean 'cost_vs_target'"):
+        plot_kpi_by_cluster(clustered["values"], clustered["ward"].labels, "cost_vs_targt")
+    with pytest.raises(ValueError, match="available: 'accident_frequency_rate'"):
+        plot_kpi_by_cluster(clustered["values"], clustered["ward"].labels, "zzz")
+
+
+CLUSTER_CHARTS = {
+    "map": lambda d: plot_cluster_map(d["profiles"], d["ward"]),
+    "dendrogram": lambda d: plot_dendrogram(d["ward"]),
+    "profiles": lambda d: plot_cluster_profiles(d["profiles"], d["ward"], framework=d["fw"]),
+    "heatmap": lambda d: plot_cluster_heatmap(d["profiles"], d["ward"], framework=d["fw"]),
+    "kpi": lambda d: plot_kpi_by_cluster(d["values"], d["ward"].labels, "milestones_on_time",
+                                         names=d["ward"].names, kpis=d["kpis"]),
+}
+
+
+@pytest.mark.parametrize("chart", list(CLUSTER_CHARTS))
+def test_cluster_charts_save_to_png(clustered, chart, tmp_path):
+    ax = CLUSTER_CHARTS[chart](clustered)
+    path = tmp_path / "chart.png"
+    ax.figure.savefig(path)
+    assert path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if ax.get_legend() is not None:  # above the axes, where it cannot cover data
+        assert ax.get_legend().get_window_extent().y0 >= ax.get_window_extent().y1 - 1
+    # nothing cut off: the axes with their tick labels, title and legend fit in the figure
+    drawn, figure = ax.get_tightbbox(), ax.figure.bbox
+    assert figure.x0 - 1 <= drawn.x0 and drawn.x1 <= figure.x1 + 1
+    assert figure.y0 - 1 <= drawn.y0 and drawn.y1 <= figure.y1 + 1
+
+
+@pytest.mark.parametrize("chart", list(CLUSTER_CHARTS))
+def test_cluster_charts_are_deterministic(clustered, chart, tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    for path in (first, second):
+        CLUSTER_CHARTS[chart](clustered).figure.savefig(path, metadata={"Software": None})
+        plt.close("all")
+    assert first.read_bytes() == second.read_bytes()
