@@ -20,6 +20,8 @@ References
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -175,7 +177,9 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
     DataFrame
         One row per KPI: ``kpi``, ``label``, ``unit``, ``higher_is_better``, ``n``, ``rho``, ``p_value``,
         ``ci_low``, ``ci_high``, ``rho_better`` (``rho`` signed so that positive means more mature goes with
-        better delivery) and ``conclusion``.
+        better delivery; missing when ``kpis`` does not give the direction) and ``conclusion``. Each KPI's
+        bootstrap has its own generator (seeded by ``random_state`` and the KPI), so adding a KPI does not move
+        another's interval.
 
     Notes
     -----
@@ -185,9 +189,10 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
     """
     values = alliance_kpis(outcomes, kpis, how)
     index = _by_alliance(maturity).dropna().astype(float)
-    rng = np.random.default_rng([int(random_state), 13])
     rows = []
     for kpi, data in values.groupby("kpi", sort=False):
+        # one generator per KPI, so a KPI's interval does not depend on which other KPIs are in the table
+        rng = np.random.default_rng([int(random_state), 13, zlib.crc32(str(kpi).encode("utf-8"))])
         data = data[data["alliance_id"].isin(index.index)]
         x = index.loc[data["alliance_id"]].to_numpy()
         y = data["value"].to_numpy()
@@ -204,18 +209,27 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
                 reps = reps[np.isfinite(reps)]
                 if len(reps):
                     low, high = np.quantile(reps, [(1 - ci) / 2, 1 - (1 - ci) / 2])
-        better = bool(meta["higher_is_better"]) if meta["higher_is_better"] == meta["higher_is_better"] else True
-        rho_better = rho if better else -rho
+        known = meta["higher_is_better"] == meta["higher_is_better"]  # not NaN: the KPI is in kpis.csv
+        rho_better = (rho if bool(meta["higher_is_better"]) else -rho) if known else np.nan
+        name = meta["label"] if isinstance(meta["label"], str) and meta["label"] else kpi
         if rho != rho:
-            conclusion = _sample_note(n) if n < MIN_N else "not computed: no variation"
+            conclusion = _sample_note(n) if n < MIN_N else f"not computed: no variation (n = {n})"
         else:
-            direction = "better" if rho_better > 0 else "worse"
-            if low == low and (low > 0 or high < 0):
-                verdict = (f"more mature alliances tend to show {direction} {meta['label'] or kpi} "
-                           f"(rho = {rho:.2f}, {int(ci * 100)}% interval {low:.2f} to {high:.2f})")
+            if low == low:
+                interval = f"{int(round(ci * 100))}% interval {low:.2f} to {high:.2f}"
+                clear = low > 0 or high < 0
             else:
-                verdict = (f"no clear association (rho = {rho:.2f}, {int(ci * 100)}% interval "
-                           f"{low:.2f} to {high:.2f})")
+                interval = f"p = {p:.3f}, no bootstrap interval"
+                clear = p < 1 - ci
+            if not clear:
+                verdict = f"no clear association (rho = {rho:.2f}, {interval})"
+            elif known:
+                direction = "better" if rho_better > 0 else "worse"
+                verdict = f"more mature alliances tend to show {direction} {name} (rho = {rho:.2f}, {interval})"
+            else:
+                direction = "higher" if rho > 0 else "lower"
+                verdict = (f"more mature alliances tend to show {direction} {name} (rho = {rho:.2f}, {interval}; "
+                           f"kpis.csv does not say which direction is better)")
             conclusion = f"{verdict}; {_sample_note(n)}"
         rows.append({"kpi": kpi, "label": meta["label"], "unit": meta["unit"],
                      "higher_is_better": meta["higher_is_better"], "n": n, "rho": rho, "p_value": p,
