@@ -520,9 +520,9 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     >>> import alliance_research as ar
     >>> lib = ar.load_library()
     >>> profiles = ar.score_library(lib, n_boot=0).latest().profiles()
-    >>> res = cluster_profiles(profiles, k=3, n_boot=20, framework=lib.framework)
+    >>> res = cluster_profiles(profiles, k=4, n_boot=20, n_null=20, framework=lib.framework)
     >>> sorted(res.labels.unique().tolist())
-    [0, 1, 2]
+    [0, 1, 2, 3]
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
@@ -546,7 +546,7 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         if len(ks) > 1 and k in (ks[0], ks[-1]):
             warnings.warn(f"the chosen number of clusters, k={k}, is at the edge of the range considered "
                           f"({ks[0]}..{ks[-1]}); check the selection table and the stability before reading "
-                          f"the clusters", ClusterWarning, stacklevel=2)
+                          f"the clusters", ClusterWarning, stacklevel=3)
     elif not 2 <= int(k) < n:
         raise ValueError(f"k must be between 2 and {n - 1} for {n} alliances; got {k}")
     k = int(k)
@@ -557,7 +557,7 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     order = means.sort_values(kind="mergesort").index.to_numpy()
     if len(order) < k:
         warnings.warn(f"only {len(order)} of the {k} clusters asked for hold any alliance", ClusterWarning,
-                      stacklevel=2)
+                      stacklevel=3)
         k = len(order)
         selection["chosen"] = selection["k"] == k
     relabel = np.full(raw.max() + 1, -1, dtype=int)
@@ -583,7 +583,7 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     structure = structure_test(x, labels, n_null=n_null, random_state=random_state) if n_null else {}
     verdict = _verdict(structure, mean_j)
     if verdict.startswith("unstable"):
-        warnings.warn(f"no evidence of cluster structure: {verdict}", ClusterWarning, stacklevel=2)
+        warnings.warn(f"no evidence of cluster structure: {verdict}", ClusterWarning, stacklevel=3)
     probabilities = None
     if method == "gmm":
         proba = model.predict_proba(x)

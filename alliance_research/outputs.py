@@ -123,33 +123,42 @@ def write_score_files(library: Library, out: str | Path, *, tidy: bool = False, 
 
 
 def cluster_tables(library: Library, *, method: str = "kmeans", k: int | None = None, random_state: int = 0,
-                   n_boot: int = 100, scores: Scores | None = None) -> dict[str, pd.DataFrame]:
-    """The clustering stage's tables, by output file name, for each alliance's latest wave.
+                   n_boot: int = 100, waves: str = "latest", scores: Scores | None = None) -> dict[str, pd.DataFrame]:
+    """The clustering stage's tables, by output file name.
 
-    ``clusters.csv`` (the contract: ``alliance_id``, ``cluster``, ``cluster_name``, then ``wave`` and
-    ``maturity_index``), ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv``
-    and, when the library has outcomes, ``kpi_by_cluster.csv`` and ``maturity_vs_kpi.csv``.
+    ``waves="latest"`` (the default) clusters each alliance's latest wave; ``"all"`` clusters every
+    alliance-wave (an alliance may then move between clusters over time; the outcome tables still use the
+    latest wave). Tables: ``clusters.csv`` (the contract: ``alliance_id``, ``cluster``, ``cluster_name``, then
+    ``wave`` and ``maturity_index``), ``cluster_selection.csv``, ``cluster_stability.csv``,
+    ``distinguishing_practices.csv`` and, when the library has outcomes, ``kpi_by_cluster.csv`` and
+    ``maturity_vs_kpi.csv``.
     """
+    if waves not in ("latest", "all"):
+        raise ValueError(f"waves must be 'latest' or 'all'; got {waves!r}")
     import warnings
 
     from .clustering import ClusterWarning, cluster_profiles
     from .outcomes import kpi_by_cluster, maturity_vs_kpi
 
-    latest = (scores or score_library(library, n_boot=0)).latest()
+    scores = scores or score_library(library, n_boot=0)
+    latest = scores.latest()
+    clustered = latest if waves == "latest" else scores
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusterWarning)  # the verdict and the tables carry the same message
-        result = cluster_profiles(latest.profiles(), k=k, method=method, random_state=random_state, n_boot=n_boot,
-                                  framework=library.framework)
+        result = cluster_profiles(clustered.profiles(), k=k, method=method, random_state=random_state,
+                                  n_boot=n_boot, framework=library.framework)
     labels = result.labels.reset_index()
     clusters = labels[["alliance_id", "cluster"]].assign(cluster_name=labels["cluster"].map(result.names),
                                                          wave=labels["wave"])
-    clusters = clusters.merge(latest.maturity[["alliance_id", "maturity_index"]], on="alliance_id", how="left")
+    clusters = clusters.merge(clustered.maturity[["alliance_id", "wave", "maturity_index"]],
+                              on=["alliance_id", "wave"], how="left")
     stability = result.stability_table.assign(verdict=result.verdict, method=method,
                                               structure_p_value=result.structure.get("p_value"))
     tables = {"clusters.csv": clusters, "cluster_selection.csv": result.selection,
               "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing}
     if len(library.outcomes):
-        by_alliance = result.labels.droplevel("wave")
+        last = latest.maturity.set_index(["alliance_id", "wave"]).index
+        by_alliance = result.labels[result.labels.index.isin(last)].droplevel("wave")
         tables["kpi_by_cluster.csv"] = kpi_by_cluster(library.outcomes, library.kpis, by_alliance, result.names)
         index = latest.maturity.set_index("alliance_id")["maturity_index"]
         tables["maturity_vs_kpi.csv"] = maturity_vs_kpi(index, library.outcomes, library.kpis,
