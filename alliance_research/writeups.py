@@ -1,0 +1,503 @@
+"""Lessons-learnt write-ups: one page per alliance and a cross-case synthesis, in Markdown and HTML.
+
+Pages are rendered from Jinja2 templates (``alliance_research/templates``; point ``template_dir`` at a folder of
+your own to override any of them) and from the data only: every number comes from the :class:`Analysis`, every
+quotation from a dossier. Text from the library is escaped: HTML templates autoescape it, and Markdown output
+turns ``<`` into ``&lt;`` so that a comment holding a ``<script>`` tag shows as text wherever the Markdown is
+rendered. The same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+
+from .analysis import Analysis
+
+__all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
+           "write_figures", "environment"]
+
+N_STRENGTHS = 3
+N_RISKS = 3
+N_PEERS = 2
+N_ACTIONS = 5
+WIDE_INTERVAL = 1.0  # an index interval at least one level wide is called wide
+
+
+# --- formatting -------------------------------------------------------------------------------------------------
+
+def _num(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "n/a"
+    return f"{float(value):.{digits}f}"
+
+
+def _signed(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    text = f"{float(value):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def _interval(low, high, digits: int = 1) -> str:
+    if low is None or high is None or low != low or high != high:
+        return "no interval"
+    return f"{_num(low, digits)} to {_num(high, digits)}"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _md_safe(value):
+    """Markdown output: no library text can open an HTML tag."""
+    return value.replace("<", "&lt;") if isinstance(value, str) else value
+
+
+def environment(fmt: str, template_dir: str | Path | None = None) -> Environment:
+    """The Jinja2 environment for ``fmt`` (``"md"`` or ``"html"``), user templates first."""
+    loaders = [FileSystemLoader(str(template_dir))] if template_dir else []
+    loaders.append(PackageLoader("alliance_research", "templates"))
+    if fmt == "html":
+        env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2"], default=True),
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    elif fmt == "md":
+        env = Environment(loader=ChoiceLoader(loaders), autoescape=False, finalize=_md_safe,
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    else:
+        raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
+    env.filters.update(num=_num, signed=_signed, plural=_plural)
+    env.globals.update(interval=_interval)
+    return env
+
+
+# --- what a page says -------------------------------------------------------------------------------------------
+
+def _labels(a: Analysis) -> dict[str, str]:
+    return dict(zip(a.framework.practices["practice_id"], a.framework.practices["label"]))
+
+
+def _area_names(a: Analysis) -> dict[str, str]:
+    return dict(zip(a.framework.areas["area_id"], a.framework.areas["area"]))
+
+
+def _alliance_names(a: Analysis) -> dict[str, str]:
+    return dict(zip(a.library.alliances["alliance_id"], a.library.alliances["name"]))
+
+
+def _evidence(a: Analysis, alliance_id: str, practice_id: str) -> list[dict]:
+    e = a.library.evidence
+    rows = e[(e["alliance_id"] == alliance_id) & (e["practice_id"] == practice_id)]
+    return [{"text": r.text, "source": r.source if isinstance(r.source, str) else None} for r in rows.itertuples()]
+
+
+def _lessons(a: Analysis, alliance_id: str, practice_id: str | None = None) -> list[str]:
+    ls = a.library.lessons
+    rows = ls[ls["alliance_id"] == alliance_id]
+    if practice_id is not None:
+        rows = rows[rows["practice_id"] == practice_id]
+    return rows["text"].tolist()
+
+
+def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
+    """The practices on which a cluster stands furthest above and below the other alliances."""
+    labels = _labels(a)
+    d = a.clusters.distinguishing
+    rows = d[d["cluster"] == cluster].dropna(subset=["hedges_g"])
+    ordered = rows.sort_values(["hedges_g", "practice_id"], kind="mergesort")
+
+    def describe(frame):
+        return [{"label": labels.get(r.practice_id, r.practice_id), "mean": r.mean, "others": r.mean_others,
+                 "g": r.hedges_g, "p_fdr": r.kw_p_fdr} for r in frame.itertuples()]
+
+    above = describe(ordered[ordered["hedges_g"] > 0].iloc[::-1].head(n))
+    below = describe(ordered[ordered["hedges_g"] < 0].head(n))
+
+    def listed(items):
+        return " and ".join(f"{m['label']} ({_num(m['mean'])} against {_num(m['others'])})" for m in items)
+
+    parts = ([f"higher than the other alliances on {listed(above)}"] if above else []) + \
+            ([f"lower on {listed(below)}" if above else f"lower than the other alliances on {listed(below)}"]
+             if below else [])
+    sentence = f"Alliances in this cluster score {', and '.join(parts)}." if parts else ""
+    return {"above": above, "below": below, "sentence": sentence}
+
+
+def _cluster_summary(a: Analysis, cluster: int) -> dict:
+    table = a.clusters.stability_table.set_index("cluster")
+    members = a.cluster_of[a.cluster_of == cluster].index.tolist()
+    names = _alliance_names(a)
+    return {"number": int(cluster), "name": a.clusters.names[cluster], "n": len(members),
+            "members": [{"id": m, "name": names.get(m, m)} for m in sorted(members, key=lambda x: names.get(x, x))],
+            "mean": float(a.clusters.centres.loc[cluster].mean()), "jaccard": float(table.loc[cluster, "jaccard_mean"]),
+            "reading": table.loc[cluster, "reading"], "meaning": _cluster_meaning(a, cluster)}
+
+
+def _practice_rows(a: Analysis, alliance_id: str, wave: int) -> pd.DataFrame:
+    p = a.scores.practices
+    rows = p[(p["alliance_id"] == alliance_id) & (p["wave"] == wave)].copy()
+    rows["label"] = rows["practice_id"].map(_labels(a))
+    rows["order"] = np.arange(len(rows))
+    return rows
+
+
+def _next_level(a: Analysis, practice_id: str, score: float) -> dict:
+    fw = a.framework
+    current = int(np.clip(np.floor(score + 1e-9), fw.min_score, fw.max_score))
+    target = min(current + 1, fw.max_score)
+    d = fw.descriptors
+    row = d[(d["practice_id"] == practice_id) & (d["score"] == target)].iloc[0]
+    return {"current": fw.level_names[current], "score": target, "name": row["level_name"],
+            "descriptor": row["descriptor"], "at_top": current == fw.max_score}
+
+
+def _peers(a: Analysis, alliance_id: str, practice_id: str) -> list[dict]:
+    """The alliances strongest on a practice (latest wave), with their evidence and lessons for it."""
+    names = _alliance_names(a)
+    p = a.latest.practices
+    rows = p[(p["practice_id"] == practice_id) & (p["alliance_id"] != alliance_id)].dropna(subset=["score"])
+    rows = rows.sort_values(["score", "alliance_id"], ascending=[False, True], kind="mergesort").head(N_PEERS)
+    return [{"id": r.alliance_id, "name": names.get(r.alliance_id, r.alliance_id), "score": r.score,
+             "evidence": _evidence(a, r.alliance_id, practice_id), "lessons": _lessons(a, r.alliance_id, practice_id)}
+            for r in rows.itertuples()]
+
+
+def _respondent_basis(a: Analysis, alliance_id: str, wave: int) -> list[dict]:
+    r = a.library.responses
+    people = r[(r["alliance_id"] == alliance_id) & (r["wave"] == wave)].drop_duplicates("respondent_id")
+    counts = people["organisation_type"].value_counts()
+    order = ["client", "contractor", "designer", "supplier", "other"]
+    return [{"type": t, "n": int(counts[t])} for t in sorted(counts.index, key=lambda t: (order.index(t)
+                                                                                        if t in order else 99, t))]
+
+
+def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] | None = None) -> dict:
+    """Everything the alliance page says, as plain values (for the templates, or for your own)."""
+    lib, fw = a.library, a.framework
+    known = lib.alliances.set_index("alliance_id")
+    if alliance_id not in known.index:
+        from ._text import did_you_mean
+        raise ValueError(f"no alliance '{alliance_id}' in the library{did_you_mean(alliance_id, known.index)}")
+    info = known.loc[alliance_id]
+    latest = a.latest.maturity.set_index("alliance_id")
+    if alliance_id not in latest.index:
+        raise ValueError(f"alliance '{alliance_id}' has no ratings to write up")
+    m = latest.loc[alliance_id]
+    wave = int(m["wave"])
+    practices = _practice_rows(a, alliance_id, wave)
+    scored = practices.dropna(subset=["score"])
+    areas = a.scores.areas[(a.scores.areas["alliance_id"] == alliance_id) & (a.scores.areas["wave"] == wave)]
+    area_names = _area_names(a)
+
+    # position in the library
+    index = a.latest.maturity.set_index("alliance_id")["maturity_index"].dropna()
+    rank = int((index > m["maturity_index"]).sum()) + 1 if m["maturity_index"] == m["maturity_index"] else None
+    cluster = int(a.cluster_of[alliance_id])
+
+    strengths = scored.sort_values(["score", "order"], ascending=[False, True], kind="mergesort").head(N_STRENGTHS)
+    risks = scored.sort_values(["score", "order"], ascending=[True, True], kind="mergesort").head(N_RISKS)
+
+    def practice_item(r) -> dict:
+        return {"id": r.practice_id, "label": r.label, "area": area_names[r.area_id], "score": r.score,
+                "low": r.ci_low, "high": r.ci_high, "level": fw.level_name(r.score), "n": int(r.n_answered),
+                "rwg": r.rwg, "flags": [f for f in ("sparse", "low_agreement") if getattr(r, f)]}
+
+    strength_items = [dict(practice_item(r), evidence=_evidence(a, alliance_id, r.practice_id))
+                      for r in strengths.itertuples()]
+    risk_items = [dict(practice_item(r), next=_next_level(a, r.practice_id, r.score),
+                       evidence=_evidence(a, alliance_id, r.practice_id), peers=_peers(a, alliance_id, r.practice_id))
+                  for r in risks.itertuples()]
+
+    # perception gaps (client against all partners)
+    g = a.gaps
+    g = g[(g["alliance_id"] == alliance_id) & (g["wave"] == wave) & (g["comparison"] == "partners")]
+    labels = _labels(a)
+    index_gap = g[g["level"] == "index"]
+    practice_gaps = g[g["level"] == "practice"].dropna(subset=["gap"]).copy()
+    practice_gaps["size"] = practice_gaps["gap"].abs()
+    practice_gaps = practice_gaps.sort_values(["size", "id"], ascending=[False, True], kind="mergesort")
+    flagged = practice_gaps[practice_gaps["flagged"]]
+    shown = flagged if len(flagged) else practice_gaps.head(3)
+    gap_items = [{"label": labels.get(r.id, r.id), "client": r.client_score, "partners": r.partner_score,
+                  "gap": r.gap, "low": r.ci_low, "high": r.ci_high, "n_client": int(r.n_client),
+                  "n_partner": int(r.n_partner), "flagged": bool(r.flagged)} for r in shown.itertuples()]
+    gaps = {"available": len(g) > 0, "n_flagged": int(len(flagged)), "items": gap_items,
+            "index": None if index_gap.empty else {
+                "client": index_gap["client_score"].iloc[0], "partners": index_gap["partner_score"].iloc[0],
+                "gap": index_gap["gap"].iloc[0], "low": index_gap["ci_low"].iloc[0],
+                "high": index_gap["ci_high"].iloc[0], "n_client": int(index_gap["n_client"].iloc[0]),
+                "n_partner": int(index_gap["n_partner"].iloc[0])}}
+
+    # change since the previous wave
+    c = a.changes
+    c = c[(c["alliance_id"] == alliance_id) & (c["wave_to"] == wave)]
+    change = None
+    if len(c):
+        idx = c[c["level"] == "index"].iloc[0]
+        moved = c[(c["level"] == "practice") & c["ci_excludes_zero"]].sort_values(
+            ["change", "id"], kind="mergesort")
+        change = {"from": int(idx["wave_from"]), "to": wave, "change": idx["change"], "low": idx["ci_low"],
+                  "high": idx["ci_high"], "exceeds_uncertainty": bool(idx["ci_excludes_zero"]),
+                  "before": idx["score_from"], "after": idx["score_to"],
+                  "practices": [{"label": labels.get(r.id, r.id), "change": r.change, "low": r.ci_low,
+                                 "high": r.ci_high} for r in moved.itertuples()]}
+
+    # lessons from the dossier, grouped by area
+    ls = lib.lessons[lib.lessons["alliance_id"] == alliance_id]
+    lesson_groups = []
+    for area_id in fw.area_ids + [None]:
+        chosen = ls[ls["area_id"] == area_id] if area_id else ls[ls["area_id"].isna()]
+        if len(chosen):
+            lesson_groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
+                                  "lessons": [{"text": t, "practice": labels.get(p) if isinstance(p, str) else None}
+                                              for t, p in zip(chosen["text"], chosen["practice_id"])]})
+
+    low_agreement = scored[scored["low_agreement"]].sort_values(["rwg", "order"], kind="mergesort")
+    actions = _actions(risk_items, gap_items if len(flagged) else [], change, low_agreement)
+    caveats = _caveats(a, m, scored, practices, index)
+    respondents = _respondent_basis(a, alliance_id, wave)
+    waves = sorted(a.scores.maturity.loc[a.scores.maturity["alliance_id"] == alliance_id, "wave"].astype(int))
+    return {
+        "id": alliance_id, "name": info["name"], "sector": info["sector"], "client": info["client"],
+        "partners": list(info["partners"]), "start_year": info["start_year"], "region": info.get("region"),
+        "fictional": bool(info.get("fictional")) if info.get("fictional") == info.get("fictional") else False,
+        "wave": wave, "waves": waves,
+        "index": m["maturity_index"], "low": m["ci_low"], "high": m["ci_high"],
+        "level": m["level_name"], "level_staged": m["level_staged_name"], "level_uncertain": bool(m["level_uncertain"]),
+        "scale_max": fw.max_score, "framework": fw.title,
+        "rank": rank, "n_alliances": int(len(index)),
+        "cluster": _cluster_summary(a, cluster), "k": a.clusters.k, "verdict": a.clusters.verdict,
+        "respondents": respondents, "n_respondents": int(m["n_respondents"]), "rwg_j": m["rwg_j"],
+        "n_low_agreement": int(m["n_low_agreement_practices"]), "n_practices": len(practices),
+        "areas": [{"name": area_names[r.area_id], "score": r.score, "low": r.ci_low, "high": r.ci_high}
+                  for r in areas.itertuples()],
+        "strengths": strength_items, "risks": risk_items, "gaps": gaps, "change": change,
+        "lesson_groups": lesson_groups, "actions": actions, "caveats": caveats,
+        "figures": figures or {}, "settings": a.settings,
+    }
+
+
+def _actions(risks: list[dict], gaps: list[dict], change: dict | None, low_agreement: pd.DataFrame) -> list[str]:
+    """A short, prioritised list: weakest practices first, then gaps, declines and disagreement."""
+    actions = []
+    for r in risks:
+        if r["next"]["at_top"]:
+            continue
+        peer = f" Learn from {r['peers'][0]['name']}, which scores {_num(r['peers'][0]['score'])}." if r["peers"] else ""
+        actions.append(f"Move {r['label']} from {r['next']['current']} ({_num(r['score'])}) towards "
+                       f"{r['next']['name']}: {r['next']['descriptor']}{peer}")
+    for g in gaps[:2]:
+        who = "partners" if g["gap"] > 0 else "client"
+        actions.append(f"Talk through {g['label']} with the client and the partners together: the {who} rate it "
+                       f"{_num(abs(g['gap']))} higher. Agree what evidence would settle the difference.")
+    if change:
+        for p in [p for p in change["practices"] if p["change"] < 0][:1]:
+            actions.append(f"Find out what changed on {p['label']} since wave {change['from']} "
+                           f"({_signed(p['change'])}).")
+    for r in low_agreement.head(1).itertuples():
+        actions.append(f"Find out why respondents disagree about {r.label} (rwg {_num(r.rwg, 2)}): the score "
+                       f"hides different experiences.")
+    return actions[:N_ACTIONS]
+
+
+def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.DataFrame, index: pd.Series) -> list[str]:
+    notes = []
+    settings = a.scores.settings
+    if m["few_respondents"]:
+        notes.append(f"Only {_plural(int(m['n_respondents']), 'respondent')} answered: fewer than "
+                     f"{settings['min_respondents']}, so every score here rests on very few views.")
+    if m["low_agreement"]:
+        notes.append("Respondents disagree on many practices (rwg below 0.70), so the averages hide real "
+                     "differences of view.")
+    elif m["n_low_agreement_practices"]:
+        notes.append(f"Respondents disagree on {_plural(int(m['n_low_agreement_practices']), 'practice')} "
+                     f"(rwg below 0.70); read those scores as an average of different views.")
+    width = m["ci_high"] - m["ci_low"]
+    if width == width and width >= WIDE_INTERVAL:
+        notes.append(f"The maturity index's 95% interval is wide ({_num(m['ci_low'])} to {_num(m['ci_high'])}).")
+    if m["level_uncertain"]:
+        notes.append("The interval spans two maturity levels, so the level is not certain.")
+    if m["prorated"]:
+        notes.append(f"{_plural(int(len(practices) - len(scored)), 'practice')} had no answers; the index uses the "
+                     f"{len(scored)} that did.")
+    if m["n_sparse_practices"]:
+        notes.append(f"{_plural(int(m['n_sparse_practices']), 'practice')} were answered by fewer than half of "
+                     f"the respondents.")
+    if len(index) < 20:
+        notes.append(f"Comparisons with the library rest on {len(index)} alliances; a different library could "
+                     f"rank this alliance differently.")
+    if a.clusters.verdict.startswith(("unstable", "partly")):
+        notes.append(f"The clusters are {a.clusters.verdict.split(':')[0]}: {a.clusters.verdict.split(': ', 1)[1]}.")
+    return notes
+
+
+def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None) -> dict:
+    """Everything the synthesis page says."""
+    lib, fw = a.library, a.framework
+    labels = _labels(a)
+    area_names = _area_names(a)
+    clusters = []
+    for c in range(a.clusters.k):
+        summary = _cluster_summary(a, c)
+        members = [m["id"] for m in summary["members"]]
+        ls = lib.lessons[lib.lessons["alliance_id"].isin(members)]
+        groups = []
+        for area_id in fw.area_ids + [None]:
+            chosen = ls[ls["area_id"] == area_id] if area_id else ls[ls["area_id"].isna()]
+            if len(chosen):
+                names = _alliance_names(a)
+                groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
+                               "lessons": [{"text": r.text, "alliance": names.get(r.alliance_id, r.alliance_id)}
+                                           for r in chosen.itertuples()]})
+        outcomes = []
+        if len(a.kpi_by_cluster):
+            rows = a.kpi_by_cluster[a.kpi_by_cluster["cluster"] == c]
+            outcomes = [{"label": r.label, "unit": r.unit, "n": int(r.n), "median": r.median, "q1": r.q1,
+                         "q3": r.q3} for r in rows.itertuples()]
+        clusters.append(dict(summary, lessons=groups, outcomes=outcomes))
+
+    kpi_tests = []
+    if len(a.kpi_by_cluster):
+        for r in a.kpi_by_cluster.drop_duplicates("kpi").itertuples():
+            kpi_tests.append({"label": r.label, "unit": r.unit, "better": "higher" if r.higher_is_better else "lower",
+                              "n": int(r.n_total), "h": r.kw_h, "p": r.p_value, "eps": r.epsilon_squared,
+                              "conclusion": r.conclusion})
+    correlations = [{"label": r.label, "n": int(r.n), "rho": r.rho, "low": r.ci_low, "high": r.ci_high,
+                     "conclusion": r.conclusion} for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
+
+    # what the most mature cluster does differently, with its members' evidence
+    top = a.clusters.k - 1
+    meaning = _cluster_meaning(a, top, n=3)
+    top_members = a.cluster_of[a.cluster_of == top].index.tolist()
+    names = _alliance_names(a)
+    differently = []
+    for item in meaning["above"]:
+        pid = next(p for p, label in labels.items() if label == item["label"])
+        evidence = [dict(e, alliance=names.get(m, m)) for m in sorted(top_members) for e in _evidence(a, m, pid)]
+        differently.append(dict(item, evidence=evidence[:3]))
+
+    index = a.latest.maturity.dropna(subset=["maturity_index"])
+    table = index.merge(a.cluster_of.rename("cluster").reset_index(), on="alliance_id")
+    table["name"] = table["alliance_id"].map(names)
+    table = table.sort_values(["cluster", "maturity_index", "alliance_id"], ascending=[True, False, True],
+                              kind="mergesort")
+    alliances = [{"id": r.alliance_id, "name": r.name, "cluster": int(r.cluster), "index": r.maturity_index,
+                  "low": r.ci_low, "high": r.ci_high, "level": r.level_name, "wave": int(r.wave)}
+                 for r in table.itertuples()]
+    fictional = bool(lib.alliances["fictional"].fillna(False).astype(bool).all()) if "fictional" in lib.alliances else False
+    selection = a.clusters.selection
+    return {
+        "framework": fw.title, "n_alliances": int(len(index)), "n_clusters": a.clusters.k,
+        "method": a.clusters.method, "verdict": a.clusters.verdict, "structure": a.clusters.structure,
+        "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
+        "differently": differently, "fictional": fictional, "has_outcomes": bool(len(a.kpi_by_cluster)),
+        "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
+        "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score,
+    }
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+def render_alliance(a: Analysis, alliance_id: str, *, fmt: str = "md", template_dir: str | Path | None = None,
+                    figures: dict[str, str] | None = None) -> str:
+    """The write-up of one alliance as Markdown (``fmt="md"``) or a standalone HTML page (``"html"``)."""
+    context = alliance_context(a, alliance_id, figures=figures)
+    return environment(fmt, template_dir).get_template(f"alliance.{fmt}.j2").render(**context)
+
+
+def render_synthesis(a: Analysis, *, fmt: str = "md", template_dir: str | Path | None = None,
+                     figures: dict[str, str] | None = None) -> str:
+    """The cross-case synthesis as Markdown or HTML."""
+    context = synthesis_context(a, figures=figures)
+    return environment(fmt, template_dir).get_template(f"synthesis.{fmt}.j2").render(**context)
+
+
+def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
+    """Draw the figures the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"Software": None}  # no version stamp: the same figure gives the same bytes
+
+    def save(fig, name: str) -> str:
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight", metadata=meta)
+        plt.close(fig)
+        return name
+
+    profiles = a.latest.profiles()
+    fw = a.framework
+    out: dict[str, dict[str, str]] = {"synthesis": {}}
+    s = out["synthesis"]
+    s["map"] = save(plotting.plot_cluster_map(profiles, a.clusters).figure, "cluster-map.png")
+    s["profiles"] = save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
+                         "cluster-profiles.png")
+    s["heatmap"] = save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
+                        "cluster-heatmap.png")
+    if a.clusters.method == "ward":
+        s["dendrogram"] = save(plotting.plot_dendrogram(a.clusters).figure, "dendrogram.png")
+    if len(a.kpi_values):
+        s["kpis"] = {}
+        for kpi in a.library.kpis["kpi"]:
+            if kpi in set(a.kpi_values["kpi"]):
+                ax = plotting.plot_kpi_by_cluster(a.kpi_values, a.cluster_of, kpi, names=a.clusters.names,
+                                                  kpis=a.library.kpis)
+                s["kpis"][kpi] = save(ax.figure, f"kpi-{kpi}.png")
+    for alliance_id in a.latest.maturity["alliance_id"]:
+        page = out[alliance_id] = {}
+        page["scores"] = save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
+                              f"{alliance_id}-practice-scores.png")
+        page["profile"] = save(plotting.plot_profile(a.scores, alliance_id).figure, f"{alliance_id}-profile.png")
+    return out
+
+
+def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None = None,
+               figures: bool = True, progress: bool = False) -> list[Path]:
+    """Write every alliance's write-up and the synthesis, Markdown and HTML, with their figures.
+
+    Layout: ``out/alliances/<id>.md`` and ``.html``, ``out/synthesis.md`` and ``.html``, ``out/figures/*.png``.
+    Everything is written to a temporary folder beside ``out`` and moved in at the end. Returns the paths.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = a.latest.maturity["alliance_id"].tolist()
+    with tempfile.TemporaryDirectory(dir=out, prefix=".writeups-") as tmp:
+        tmp = Path(tmp)
+        names = write_figures(a, tmp / "figures") if figures else {}
+        (tmp / "alliances").mkdir()
+        iterator = ids
+        if progress:
+            from tqdm.auto import tqdm
+            iterator = tqdm(ids, desc="write-ups", unit="alliance")
+        for alliance_id in iterator:
+            page = names.get(alliance_id, {})
+            for fmt in ("md", "html"):
+                prefix = "../figures/"
+                figs = {k: prefix + v for k, v in page.items()}
+                text = render_alliance(a, alliance_id, fmt=fmt, template_dir=template_dir, figures=figs)
+                (tmp / "alliances" / f"{alliance_id}.{fmt}").write_text(text, encoding="utf-8", newline="\n")
+        synthesis_figures = {k: v for k, v in names.get("synthesis", {}).items() if k != "kpis"}
+        synthesis_figures = {k: "figures/" + v for k, v in synthesis_figures.items()}
+        kpi_figures = {k: "figures/" + v for k, v in names.get("synthesis", {}).get("kpis", {}).items()}
+        for fmt in ("md", "html"):
+            text = render_synthesis(a, fmt=fmt, template_dir=template_dir,
+                                    figures=dict(synthesis_figures, kpis=kpi_figures))
+            (tmp / f"synthesis.{fmt}").write_text(text, encoding="utf-8", newline="\n")
+        written = []
+        for source in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            target = out / source.relative_to(tmp)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            written.append(target)
+    return written
+
