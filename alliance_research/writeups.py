@@ -50,6 +50,18 @@ def _interval(low, high, digits: int = 1) -> str:
     return f"{_num(low, digits)} to {_num(high, digits)}"
 
 
+def _sentence(text: str) -> str:
+    """First letter upper case, the rest untouched (Jinja's ``capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _kpi_name(label, unit) -> str:
+    label = label if isinstance(label, str) and label else ""
+    if isinstance(unit, str) and unit and unit not in label:
+        return f"{label} ({unit})"
+    return label
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -71,7 +83,7 @@ def environment(fmt: str, template_dir: str | Path | None = None) -> Environment
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
         raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
-    env.filters.update(num=_num, signed=_signed, plural=_plural)
+    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence)
     env.globals.update(interval=_interval)
     return env
 
@@ -357,7 +369,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None) -> 
         outcomes = []
         if len(a.kpi_by_cluster):
             rows = a.kpi_by_cluster[a.kpi_by_cluster["cluster"] == c]
-            outcomes = [{"label": r.label, "unit": r.unit, "n": int(r.n), "median": r.median, "q1": r.q1,
+            outcomes = [{"label": _kpi_name(r.label, r.unit), "unit": r.unit, "n": int(r.n), "median": r.median, "q1": r.q1,
                          "q3": r.q3} for r in rows.itertuples()]
         clusters.append(dict(summary, lessons=groups, outcomes=outcomes))
 
