@@ -76,14 +76,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .library import load_library
-    from .outputs import cluster_tables, write_score_files, write_tables
+    from .report import build_report
 
     lib = load_library(args.library, framework=args.framework)
     print(lib.describe())
-    written = write_score_files(lib, args.out / "scores.csv", random_state=args.seed)
-    written += write_tables(cluster_tables(lib, random_state=args.seed), args.out)
-    print(f"\nWrote {len(written)} tables to {args.out}/: {', '.join(p.name for p in written)}.")
-    print("The report pages (write-ups, synthesis, notebooks) are not built yet.")
+    written = build_report(lib, args.out, random_state=args.seed, progress=True)
+    print(f"\nWrote {len(written)} files to {args.out}/: the tables (scores.csv, agreement.csv, clusters.csv, ...), "
+          f"a write-up per alliance in alliances/, synthesis.md and .html, and figures/.")
     return 0
 
 

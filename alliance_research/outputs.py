@@ -20,8 +20,8 @@ from .library import Library
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
-__all__ = ["score_tables", "agreement_summary", "cluster_tables", "write_csv", "write_tables", "write_score_files",
-           "TIDY_FILES"]
+__all__ = ["score_tables", "agreement_summary", "cluster_tables", "analysis_tables", "write_csv", "write_tables",
+           "write_score_files", "TIDY_FILES"]
 
 #: The long tables written with ``tidy=True``, by file name.
 TIDY_FILES = ("practice_scores.csv", "area_scores.csv", "perception_gaps.csv", "wave_changes.csv",
@@ -147,22 +147,46 @@ def cluster_tables(library: Library, *, method: str = "kmeans", k: int | None = 
         warnings.simplefilter("ignore", ClusterWarning)  # the verdict and the tables carry the same message
         result = cluster_profiles(clustered.profiles(), k=k, method=method, random_state=random_state,
                                   n_boot=n_boot, framework=library.framework)
+    outcome_tables = {}
+    if len(library.outcomes):
+        last = latest.maturity.set_index(["alliance_id", "wave"]).index
+        by_alliance = result.labels[result.labels.index.isin(last)].droplevel("wave")
+        index = latest.maturity.set_index("alliance_id")["maturity_index"]
+        outcome_tables = {
+            "kpi_by_cluster.csv": kpi_by_cluster(library.outcomes, library.kpis, by_alliance, result.names),
+            "maturity_vs_kpi.csv": maturity_vs_kpi(index, library.outcomes, library.kpis, random_state=random_state)}
+    return _cluster_frames(result, clustered) | outcome_tables
+
+
+def _cluster_frames(result, clustered: Scores) -> dict[str, pd.DataFrame]:
     labels = result.labels.reset_index()
     clusters = labels[["alliance_id", "cluster"]].assign(cluster_name=labels["cluster"].map(result.names),
                                                          wave=labels["wave"])
     clusters = clusters.merge(clustered.maturity[["alliance_id", "wave", "maturity_index"]],
                               on=["alliance_id", "wave"], how="left")
-    stability = result.stability_table.assign(verdict=result.verdict, method=method,
+    stability = result.stability_table.assign(verdict=result.verdict, method=result.method,
                                               structure_p_value=result.structure.get("p_value"))
-    tables = {"clusters.csv": clusters, "cluster_selection.csv": result.selection,
-              "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing}
-    if len(library.outcomes):
-        last = latest.maturity.set_index(["alliance_id", "wave"]).index
-        by_alliance = result.labels[result.labels.index.isin(last)].droplevel("wave")
-        tables["kpi_by_cluster.csv"] = kpi_by_cluster(library.outcomes, library.kpis, by_alliance, result.names)
-        index = latest.maturity.set_index("alliance_id")["maturity_index"]
-        tables["maturity_vs_kpi.csv"] = maturity_vs_kpi(index, library.outcomes, library.kpis,
-                                                        random_state=random_state)
+    return {"clusters.csv": clusters, "cluster_selection.csv": result.selection,
+            "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing}
+
+
+def analysis_tables(a) -> dict[str, pd.DataFrame]:
+    """Every table of an :class:`~alliance_research.analysis.Analysis`, by output file name.
+
+    The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``), the long tables of ``TIDY_FILES``
+    and the clustering and outcome tables of :func:`cluster_tables`, computed from one analysis (one seed).
+    """
+    lib = a.library
+    icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"])
+    alpha = reliability_table(lib.responses, lib.framework, ci=a.scores.settings["ci"])
+    reliability = pd.concat([icc.assign(statistic="icc"), alpha.assign(level="area", statistic="cronbach_alpha")
+                             .rename(columns={"area_id": "id"})], ignore_index=True)
+    tables = {"scores.csv": a.scores.wide(), "agreement.csv": agreement_summary(a.scores, a.gaps, icc)}
+    tables |= _cluster_frames(a.clusters, a.latest)
+    if len(a.kpi_by_cluster):
+        tables |= {"kpi_by_cluster.csv": a.kpi_by_cluster, "maturity_vs_kpi.csv": a.maturity_vs_kpi}
+    tables |= {"practice_scores.csv": a.scores.practices, "area_scores.csv": a.scores.areas,
+               "perception_gaps.csv": a.gaps, "wave_changes.csv": a.changes, "reliability.csv": reliability}
     return tables
 
 

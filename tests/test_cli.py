@@ -54,8 +54,28 @@ def test_example_library_validates_from_any_directory(tmp_path):
     assert "is valid" in result.stdout
 
 
-def test_report_writes_the_score_files(tmp_path):
-    result = run("report", "--out", str(tmp_path / "out"), cwd=tmp_path)
+def test_report_writes_the_contract_files_and_replaces_its_own_report(tmp_path):
+    out = tmp_path / "out"
+    result = run("report", "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "scores.csv").stat().st_size > 0
-    assert (tmp_path / "out" / "agreement.csv").stat().st_size > 0
+    for name in ("scores.csv", "agreement.csv", "clusters.csv", "synthesis.md", "synthesis.html",
+                 "alliances/tywi-water.md", "alliances/tywi-water.html"):
+        assert (out / name).stat().st_size > 0, name
+    assert list(out.glob("figures/*.png"))
+    first = {p.name: p.read_bytes() for p in out.glob("*.csv")} | {"synthesis.md": (out / "synthesis.md").read_bytes()}
+    (out / "stale.csv").write_text("left from before", encoding="utf-8")
+    result = run("report", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "stale.csv").exists()  # the folder is replaced as a whole
+    again = {p.name: p.read_bytes() for p in out.glob("*.csv")} | {"synthesis.md": (out / "synthesis.md").read_bytes()}
+    assert again == first  # same inputs, same bytes
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]  # no temporary folders left
+
+
+def test_report_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "thesis.docx").write_bytes(b"precious")
+    result = run("report", "--out", str(mine))
+    assert result.returncode == 2 and "refusing to replace" in result.stderr
+    assert (mine / "thesis.docx").read_bytes() == b"precious" and len(list(mine.iterdir())) == 1
