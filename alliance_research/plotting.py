@@ -268,7 +268,8 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
 
 
 def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str = "radar",
-                 level: str = "practice", ax=None):
+                 level: str = "practice", ax=None, reference: pd.Series | None = None,
+                 reference_label: str = "Cluster centre"):
     """One alliance's profile against the library: its scores, the library median and interquartile band.
 
     The library is every alliance's latest wave (:meth:`~alliance_research.scoring.Scores.latest`), the alliance
@@ -288,6 +289,11 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
         Practice scores, or area scores.
     ax : matplotlib Axes, optional
         Where to draw (polar axes for ``kind="radar"``); a new figure when None.
+    reference : Series, optional
+        Another profile to draw, indexed by practice (or area) id: e.g. the centre of the alliance's cluster,
+        ``ClusterResult.centres.loc[cluster]``.
+    reference_label : str
+        Its legend entry.
 
     Returns
     -------
@@ -331,13 +337,14 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
     what = "practice" if level == "practice" else "area"
     labels = {"title": f"{alliance_id}, wave {wave}: {what} profile against the library",
               "band": f"Library interquartile range ({n_alliances} alliances, latest wave)",
-              "median": "Library median", "own": f"{alliance_id}, wave {wave}"}
+              "median": "Library median", "own": f"{alliance_id}, wave {wave}", "reference": reference_label}
+    extra = None if reference is None else pd.Series(reference).reindex(targets["id"]).to_numpy(dtype=float)
     if kind == "radar":
-        return _radar(ax, fw, targets, own, q25, median, q75, labels)
-    return _line_profile(ax, fw, targets, own, q25, median, q75, labels)
+        return _radar(ax, fw, targets, own, q25, median, q75, labels, extra)
+    return _line_profile(ax, fw, targets, own, q25, median, q75, labels, extra)
 
 
-def _radar(ax, fw, targets, own, q25, median, q75, labels):
+def _radar(ax, fw, targets, own, q25, median, q75, labels, reference=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 9.5), subplot_kw={"projection": "polar"}, layout="constrained")
     n = len(targets)
@@ -353,6 +360,9 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels):
                     label=labels["band"], zorder=1)
     ax.plot(theta, closed(median), color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"],
             zorder=2)
+    if reference is not None:
+        ax.plot(theta, closed(reference), color="0.2", linestyle=":", linewidth=1.6, label=labels["reference"],
+                zorder=2.5)
     ax.plot(theta, closed(own), color=_colour("alliance"), marker="o", markersize=4, linewidth=2,
             label=labels["own"], zorder=3)
     spoke_labels = [textwrap.fill(str(t), 18, break_on_hyphens=False) for t in targets["label"]]
@@ -385,12 +395,14 @@ def _quietest_gap(lines: np.ndarray, rings: np.ndarray) -> int:
     return int(np.argmax(np.nan_to_num(clearance, nan=np.inf).min(axis=(0, 2))))
 
 
-def _line_profile(ax, fw, targets, own, q25, median, q75, labels):
+def _line_profile(ax, fw, targets, own, q25, median, q75, labels, reference=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(max(8.0, 0.5 * len(targets) + 2), 6.5), layout="constrained")
     x = np.arange(len(targets))
     ax.fill_between(x, q25, q75, color=_colour("library"), alpha=0.25, linewidth=0, label=labels["band"])
     ax.plot(x, median, color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"])
+    if reference is not None:
+        ax.plot(x, reference, color="0.2", linestyle=":", linewidth=1.6, label=labels["reference"])
     ax.plot(x, own, color=_colour("alliance"), marker="o", linewidth=2, label=labels["own"])
     ax.set_xticks(x, targets["label"].astype(str).tolist(), rotation=40, ha="right", rotation_mode="anchor")
     ax.set_xlim(-0.5, len(targets) - 0.5)

@@ -469,7 +469,10 @@ def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
         page = out[alliance_id] = {}
         page["scores"] = save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
                               f"{alliance_id}-practice-scores.png")
-        page["profile"] = save(plotting.plot_profile(a.scores, alliance_id).figure, f"{alliance_id}-profile.png")
+        cluster = int(a.cluster_of[alliance_id])
+        page["profile"] = save(plotting.plot_profile(
+            a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
+            reference_label=f"Centre of cluster {cluster}").figure, f"{alliance_id}-profile.png")
     return out
 
 

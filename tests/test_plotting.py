@@ -597,3 +597,17 @@ def test_cluster_charts_are_deterministic(clustered, chart, tmp_path):
         CLUSTER_CHARTS[chart](clustered).figure.savefig(path, metadata={"Software": None})
         plt.close("all")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_profile_with_a_reference_profile(data):
+    import matplotlib.pyplot as plt
+    from alliance_research.plotting import plot_profile
+
+    scores = data["scores"]
+    centre = scores.latest().profiles().mean()
+    fig, ax = plt.subplots(subplot_kw={"projection": "polar"})
+    plot_profile(scores, "tywi-water", ax=ax, reference=centre, reference_label="Centre of cluster 3")
+    line = next(l for l in ax.get_lines() if l.get_label() == "Centre of cluster 3")
+    np.testing.assert_allclose(line.get_ydata()[:-1], centre.to_numpy())
+    ax = plot_profile(scores, "tywi-water", kind="line", reference=centre)
+    assert "Cluster centre" in [l.get_label() for l in ax.get_lines()]
