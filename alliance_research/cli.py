@@ -80,7 +80,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     lib = load_library(args.library, framework=args.framework)
     print(lib.describe())
-    written = build_report(lib, args.out, random_state=args.seed, progress=True)
+    try:
+        written = build_report(lib, args.out, random_state=args.seed, progress=True)
+    except ValueError as err:  # e.g. too few alliances to cluster; nothing was written
+        print(f"alliance-research: cannot build the report: {err}; nothing was written.", file=sys.stderr)
+        return 2
     print(f"\nWrote {len(written)} files to {args.out}/: the tables (scores.csv, agreement.csv, clusters.csv, ...), "
           f"a write-up per alliance in alliances/, synthesis.md and .html, and figures/.")
     return 0

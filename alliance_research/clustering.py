@@ -24,13 +24,16 @@ Is there structure at all? :func:`structure_test` compares the partition's withi
 with the best k-means cut of Gaussian reference data of the same covariance (in the manner of SigClust; Liu et
 al., 2008). Alliances that vary along one continuum (more or less mature overall) split stably into "high" and
 "low" halves, so stability alone cannot tell clusters from a continuum; the :attr:`ClusterResult.verdict`
-says "unstable" when the structure test finds nothing.
+says "unstable" when the structure test finds nothing, and "unconfirmed" when it finds nothing but has too few
+alliances to tell (fewer than ``POWER_RATIO`` times the number of practices).
 
 Stability: Hennig's (2007) clusterwise bootstrap (R ``fpc::clusterboot``, ``bootmethod = "boot"``): resample
 alliances with replacement, recluster with the same method and ``k``, and for each original cluster take the
 highest Jaccard similarity with any bootstrap cluster, both restricted to the alliances drawn; the mean over
 replicates is the cluster's stability. Hennig's reading: 0.5 or below, the cluster *dissolved*; 0.6 to 0.75, a
-pattern whose membership is doubtful; 0.75 or more, *stable*; 0.85 or more, *highly stable*.
+pattern whose membership is doubtful; 0.75 or more, *stable*; 0.85 or more, *highly stable* (0.5 to 0.6 is
+called *weak* here). As in fpc, each resample reclusters the distinct alliances drawn, and a cluster none of
+whose members was drawn scores 0.
 
 References
 ----------
@@ -78,7 +81,7 @@ COVARIANCES = {
 }
 #: Hennig's (2007) interpretation of a cluster's mean bootstrap Jaccard: (lower bound, reading).
 STABILITY_BANDS = ((0.85, "highly stable"), (0.75, "stable"), (0.6, "pattern, doubtful membership"),
-                   (0.5, "unstable"))
+                   (0.5, "weak"))
 
 
 def _single_threaded(function):
@@ -133,8 +136,9 @@ class ClusterResult:
         :func:`structure_test` of the partition against a single Gaussian cloud (``p_value`` etc.).
     verdict : str
         One sentence a reader can rely on: whether there is evidence of clusters at all (the structure test)
-        and how stable they are (Hennig's bands), e.g. ``"stable: ..."``, ``"partly stable: ..."`` or
-        ``"unstable: ..."``.
+        and how stable they are (Hennig's bands): ``"stable: ..."``, ``"moderately stable: ..."``,
+        ``"partly stable: ..."``, ``"unconfirmed: ..."`` (stable under resampling, but too few alliances for the
+        structure test to rule out a continuum) or ``"unstable: ..."`` (the structure test finds no clusters).
     """
 
     labels: pd.Series
@@ -313,29 +317,38 @@ def _choose_k(selection: pd.DataFrame, method: str, n: int) -> int:
 
 
 def _jaccard_per_cluster(original: np.ndarray, k: int, drawn: np.ndarray, boot_labels: np.ndarray) -> np.ndarray:
-    """For each original cluster, its best Jaccard with a bootstrap cluster, on the alliances drawn."""
-    unique, first = np.unique(drawn, return_index=True)
-    inter = pd.crosstab(original[unique], boot_labels[first]).reindex(index=range(k), fill_value=0)
+    """For each original cluster, its best Jaccard with a bootstrap cluster, on the distinct alliances drawn
+    (``boot_labels`` gives their bootstrap cluster, in the order of ``np.unique(drawn)``). A cluster none of
+    whose members was drawn scores 0, as in fpc."""
+    unique = np.unique(drawn)
+    inter = pd.crosstab(original[unique], boot_labels).reindex(index=range(k), fill_value=0)
     inter = inter.to_numpy(dtype=float)
     size_orig = inter.sum(axis=1, keepdims=True)
     size_boot = inter.sum(axis=0, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         best = (inter / (size_orig + size_boot - inter)).max(axis=1)
-    return np.where(size_orig[:, 0] > 0, best, np.nan)
+    return np.where(size_orig[:, 0] > 0, best, 0.0)
 
 
 def _stability(x: np.ndarray, labels: np.ndarray, k: int, method: str, n_boot: int,
                random_state: int, covariance: str) -> np.ndarray:
-    """``(n_boot, k)`` Jaccard similarities (``NaN`` where no member of a cluster was drawn)."""
+    """``(n_boot, k)`` Jaccard similarities; ``NaN`` for a resample with too few distinct alliances to cluster.
+
+    As ``fpc::clusterboot`` with ``bootmethod = "boot"`` and ``multipleboot = FALSE``: each resample draws
+    ``n`` alliances with replacement and reclusters the distinct ones.
+    """
     rng = np.random.default_rng([int(random_state), 7])
     out = np.full((n_boot, k), np.nan)
     n = len(x)
-    for b in range(n_boot):
-        drawn = rng.integers(0, n, n)
-        if len(np.unique(drawn)) <= k:
-            continue
-        boot_labels, _ = _fit(x[drawn], k, method, random_state + b + 1, covariance)
-        out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. scikit-learn's "fewer distinct points than clusters"
+        for b in range(n_boot):
+            drawn = rng.integers(0, n, n)
+            unique = np.unique(drawn)
+            if len(unique) <= k:
+                continue
+            boot_labels, _ = _fit(x[unique], k, method, random_state + b + 1, covariance)
+            out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
     return out
 
 
@@ -464,14 +477,24 @@ def _names(centres: pd.DataFrame, overall: pd.Series, framework) -> pd.Series:
     return series.rename("name").rename_axis("cluster")
 
 
-def _verdict(structure: dict, jaccard: np.ndarray, alpha: float = 0.05) -> str:
+#: The structure test is trusted to call clusters a continuum only with at least this many alliances per
+#: practice (below it, the sample covariance carries the clusters' own spread and the test has little power).
+POWER_RATIO = 2.0
+
+
+def _verdict(structure: dict, jaccard: np.ndarray, n: int, n_practices: int, alpha: float = 0.05) -> str:
     p = structure.get("p_value", np.nan)
     weakest = np.nanmin(jaccard) if np.isfinite(jaccard).any() else np.nan
-    if p == p and p >= alpha:
+    powered = n >= POWER_RATIO * n_practices
+    if p == p and p >= alpha and powered:
         return (f"unstable: the clusters are no tighter than cuts through a single cloud of alliances with the "
                 f"same spread (structure test p = {p:.2f}); read them as positions along a continuum, not types")
     if weakest != weakest:
         return "not assessed: no bootstrap replicates were run"
+    if p == p and p >= alpha:
+        return (f"unconfirmed: the clusters recur under resampling (lowest mean Jaccard {weakest:.2f}), but with "
+                f"{n} alliances and {n_practices} practices the structure test cannot tell them from a continuum "
+                f"(p = {p:.2f})")
     if weakest < 0.6:
         return (f"partly stable: at least one cluster dissolves under resampling (lowest mean Jaccard "
                 f"{weakest:.2f}); read only the clusters marked stable")
@@ -497,7 +520,8 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     k : int or None
         Number of clusters; ``None`` chooses it from the selection table (see the module notes).
     method : {"kmeans", "ward", "gmm"}
-        See the module notes; ``"gmm"`` is a latent profile analysis with varying variances and zero covariances.
+        See the module notes; ``"gmm"`` is a latent profile analysis (equal variances and zero covariances by
+        default; see ``covariance``).
     random_state : int
         Seed for the fits and the bootstrap.
     k_max : int or None
@@ -533,12 +557,28 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     n = len(profiles)
     if n < 4:
         raise ValueError(f"clustering needs at least 4 alliances; got {n}")
+    if k is not None and (isinstance(k, bool) or int(k) != k):
+        raise ValueError(f"k must be a whole number; got {k!r}")
+    if not isinstance(random_state, (int, np.integer)) or random_state < 0:
+        raise ValueError(f"random_state must be a whole number, 0 or more; got {random_state!r}")
+    empty = profiles.index[profiles.isna().all(axis=1)]
+    if len(empty):
+        raise ValueError(f"{len(empty)} alliances have no practice score at all: {', '.join(map(str, empty[:5]))}")
     filled = profiles.astype(float)
     imputed = int(filled.isna().sum().sum())
     filled = filled.fillna(filled.mean()).fillna(filled.stack().mean())
     x = filled.to_numpy()
+    distinct = len(np.unique(x, axis=0))
+    if distinct < 2:
+        raise ValueError("the profiles do not vary: every alliance has the same practice scores")
     k_max = min(8, n // 3) if k_max is None else int(k_max)
-    k_max = max(2, min(k_max, n - 1))
+    k_max = max(2, min(k_max, n - 1, distinct))
+    if k is not None:
+        if not 2 <= int(k) < n:
+            raise ValueError(f"k must be between 2 and {n - 1} for {n} alliances; got {k}")
+        if int(k) > distinct:
+            raise ValueError(f"k={k} clusters cannot be formed from {distinct} distinct profiles")
+        k_max = max(k_max, int(k))
     ks = range(2, k_max + 1)
     selection = _selection(x, ks, method, random_state, covariance)
     if k is None:
@@ -547,8 +587,6 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
             warnings.warn(f"the chosen number of clusters, k={k}, is at the edge of the range considered "
                           f"({ks[0]}..{ks[-1]}); check the selection table and the stability before reading "
                           f"the clusters", ClusterWarning, stacklevel=3)
-    elif not 2 <= int(k) < n:
-        raise ValueError(f"k must be between 2 and {n - 1} for {n} alliances; got {k}")
     k = int(k)
     selection["chosen"] = selection["k"] == k
     raw, model = _fit(x, k, method, random_state, covariance)
@@ -556,10 +594,8 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     means = pd.Series(x.mean(axis=1)).groupby(raw).mean()
     order = means.sort_values(kind="mergesort").index.to_numpy()
     if len(order) < k:
-        warnings.warn(f"only {len(order)} of the {k} clusters asked for hold any alliance", ClusterWarning,
-                      stacklevel=3)
-        k = len(order)
-        selection["chosen"] = selection["k"] == k
+        raise ValueError(f"only {len(order)} of the {k} clusters asked for hold any alliance with method "
+                         f"{method!r}; choose a smaller k")
     relabel = np.full(raw.max() + 1, -1, dtype=int)
     relabel[order] = np.arange(k)
     labels = relabel[raw]
@@ -580,8 +616,9 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         "cluster": np.arange(k), "name": names.to_numpy(), "n": np.bincount(labels, minlength=k),
         "jaccard_mean": mean_j, "jaccard_sd": sd_j, "dissolved": dissolved, "recovered": recovered,
         "reading": [stability_band(v) for v in mean_j]})
-    structure = structure_test(x, labels, n_null=n_null, random_state=random_state) if n_null else {}
-    verdict = _verdict(structure, mean_j)
+    # with fewer than 19 reference sets no p-value can fall below 0.05: the test is not run
+    structure = structure_test(x, labels, n_null=n_null, random_state=random_state) if n_null >= 19 else {}
+    verdict = _verdict(structure, mean_j, n, x.shape[1])
     if verdict.startswith("unstable"):
         warnings.warn(f"no evidence of cluster structure: {verdict}", ClusterWarning, stacklevel=3)
     probabilities = None
@@ -592,6 +629,6 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         labels=label_series, selection=selection,
         stability=pd.Series(mean_j, index=pd.RangeIndex(k, name="cluster"), name="jaccard_mean"),
         stability_table=stability_table, names=names, centres=centres,
-        distinguishing=distinguishing_practices(filled, label_series), method=method, k=k, n_boot=n_boot,
+        distinguishing=distinguishing_practices(profiles.astype(float), label_series), method=method, k=k, n_boot=n_boot,
         random_state=random_state, linkage=model if method == "ward" else None, probabilities=probabilities,
         imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict)

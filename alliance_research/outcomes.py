@@ -89,8 +89,8 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
     DataFrame
         One row per KPI and cluster: ``kpi``, ``label``, ``unit``, ``higher_is_better``, ``cluster``,
         ``cluster_name``, ``n``, ``median``, ``q1``, ``q3``, ``mean``; and per KPI: ``n_total``,
-        ``n_clusters`` (clusters with data), ``kw_h``, ``df``, ``p_value``, ``epsilon_squared`` and
-        ``conclusion``.
+        ``n_clusters`` (clusters with data), ``kw_h``, ``df``, ``p_value``, ``p_fdr`` (Benjamini-Hochberg over
+        the KPIs tested), ``epsilon_squared`` and ``conclusion``.
 
     Notes
     -----
@@ -132,8 +132,14 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
                          "mean": g.mean()})
     table = pd.DataFrame(rows, columns=["kpi", "label", "unit", "higher_is_better", "cluster", "cluster_name", "n",
                                         "median", "q1", "q3", "mean"])
-    return table.merge(pd.DataFrame(tests, columns=["kpi", "n_total", "n_clusters", "kw_h", "df", "p_value",
-                                                    "epsilon_squared", "conclusion"]), on="kpi", how="left")
+    tests = pd.DataFrame(tests, columns=["kpi", "n_total", "n_clusters", "kw_h", "df", "p_value", "epsilon_squared",
+                                         "conclusion"])
+    # several KPIs are tested at once: Benjamini-Hochberg over them
+    tested = tests["p_value"].notna()
+    tests.insert(6, "p_fdr", np.nan)
+    if tested.any():
+        tests.loc[tested, "p_fdr"] = stats.false_discovery_control(tests.loc[tested, "p_value"].to_numpy())
+    return table.merge(tests, on="kpi", how="left")
 
 
 def _by_alliance(series: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from .library import Library
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
-__all__ = ["score_tables", "agreement_summary", "cluster_tables", "analysis_tables", "write_csv", "write_tables",
+__all__ = ["score_tables", "agreement_summary", "analysis_tables", "write_csv", "write_tables",
            "write_score_files", "TIDY_FILES"]
 
 #: The long tables written with ``tidy=True``, by file name.
@@ -122,42 +122,6 @@ def write_score_files(library: Library, out: str | Path, *, tidy: bool = False, 
 
 
 
-def cluster_tables(library: Library, *, method: str = "kmeans", k: int | None = None, random_state: int = 0,
-                   n_boot: int = 100, waves: str = "latest", scores: Scores | None = None) -> dict[str, pd.DataFrame]:
-    """The clustering stage's tables, by output file name.
-
-    ``waves="latest"`` (the default) clusters each alliance's latest wave; ``"all"`` clusters every
-    alliance-wave (an alliance may then move between clusters over time; the outcome tables still use the
-    latest wave). Tables: ``clusters.csv`` (the contract: ``alliance_id``, ``cluster``, ``cluster_name``, then
-    ``wave`` and ``maturity_index``), ``cluster_selection.csv``, ``cluster_stability.csv``,
-    ``distinguishing_practices.csv`` and, when the library has outcomes, ``kpi_by_cluster.csv`` and
-    ``maturity_vs_kpi.csv``.
-    """
-    if waves not in ("latest", "all"):
-        raise ValueError(f"waves must be 'latest' or 'all'; got {waves!r}")
-    import warnings
-
-    from .clustering import ClusterWarning, cluster_profiles
-    from .outcomes import kpi_by_cluster, maturity_vs_kpi
-
-    scores = scores or score_library(library, n_boot=0)
-    latest = scores.latest()
-    clustered = latest if waves == "latest" else scores
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ClusterWarning)  # the verdict and the tables carry the same message
-        result = cluster_profiles(clustered.profiles(), k=k, method=method, random_state=random_state,
-                                  n_boot=n_boot, framework=library.framework)
-    outcome_tables = {}
-    if len(library.outcomes):
-        last = latest.maturity.set_index(["alliance_id", "wave"]).index
-        by_alliance = result.labels[result.labels.index.isin(last)].droplevel("wave")
-        index = latest.maturity.set_index("alliance_id")["maturity_index"]
-        outcome_tables = {
-            "kpi_by_cluster.csv": kpi_by_cluster(library.outcomes, library.kpis, by_alliance, result.names),
-            "maturity_vs_kpi.csv": maturity_vs_kpi(index, library.outcomes, library.kpis, random_state=random_state)}
-    return _cluster_frames(result, clustered) | outcome_tables
-
-
 def _cluster_frames(result, clustered: Scores) -> dict[str, pd.DataFrame]:
     labels = result.labels.reset_index()
     clusters = labels[["alliance_id", "cluster"]].assign(cluster_name=labels["cluster"].map(result.names),
@@ -173,8 +137,10 @@ def _cluster_frames(result, clustered: Scores) -> dict[str, pd.DataFrame]:
 def analysis_tables(a) -> dict[str, pd.DataFrame]:
     """Every table of an :class:`~alliance_research.analysis.Analysis`, by output file name.
 
-    The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``), the long tables of ``TIDY_FILES``
-    and the clustering and outcome tables of :func:`cluster_tables`, computed from one analysis (one seed).
+    The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``: ``alliance_id``, ``cluster``,
+    ``cluster_name``, ``wave``, ``maturity_index``), the long tables of ``TIDY_FILES``, and
+    ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv`` and, with outcomes,
+    ``kpi_by_cluster.csv`` and ``maturity_vs_kpi.csv``; all computed from one analysis (one seed).
     """
     lib = a.library
     icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"])

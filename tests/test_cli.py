@@ -79,3 +79,11 @@ def test_report_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     result = run("report", "--out", str(mine))
     assert result.returncode == 2 and "refusing to replace" in result.stderr
     assert (mine / "thesis.docx").read_bytes() == b"precious" and len(list(mine.iterdir())) == 1
+
+
+def test_report_on_a_library_too_small_to_cluster_fails_cleanly(small_library, tmp_path):
+    out = tmp_path / "out"
+    result = run("report", "--library", str(small_library), "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot build the report" in result.stderr and "at least 4 alliances" in result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out-*"))

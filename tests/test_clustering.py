@@ -175,14 +175,14 @@ def test_gmm_probabilities_follow_the_labels(fixture_profiles):
 def test_jaccard_per_cluster_by_hand():
     original = np.array([0, 0, 0, 1, 1, 1])
     drawn = np.array([0, 0, 1, 3, 4, 5])  # point 2 not drawn; point 0 twice
-    boot = np.array([0, 0, 0, 1, 1, 0])  # point 5 moves to cluster 0
+    boot = np.array([0, 0, 1, 1, 0])  # labels of the distinct points drawn (0, 1, 3, 4, 5); point 5 moves to 0
     # cluster 0 on drawn points {0, 1} vs boot cluster {0, 1, 5}: 2/3; cluster 1 {3, 4, 5} vs {3, 4}: 2/3
     np.testing.assert_allclose(_jaccard_per_cluster(original, 2, drawn, boot), [2 / 3, 2 / 3])
 
 
 def test_stability_bands():
     assert [stability_band(v) for v in (0.9, 0.8, 0.65, 0.55, 0.5, float("nan"))] == [
-        "highly stable", "stable", "pattern, doubtful membership", "unstable", "dissolved", "not assessed"]
+        "highly stable", "stable", "pattern, doubtful membership", "weak", "dissolved", "not assessed"]
 
 
 def test_missing_scores_are_imputed_and_counted(fixture_profiles):
@@ -207,3 +207,61 @@ def test_deterministic(fixture_profiles):
     b = quiet(fixture_profiles[0], n_boot=20, n_null=20, method="ward", random_state=3)
     pd.testing.assert_frame_equal(a.stability_table, b.stability_table)
     assert a.structure == b.structure
+
+
+def test_clusterboot_matches_fpc():
+    # R: fpc::clusterboot(x, B = 2000, clustermethod = hclustCBI, method = "ward.D2", k = 3, scaling = FALSE)
+    # (tests/reference/clustering.R): bootmean 0.5632 (18 alliances), 0.4541 (15), 0.5463 (7). Different random
+    # draws, so the two Monte Carlo means agree within their error (about 0.01 each at 2,000 resamples).
+    data = pd.read_csv(DATA / "clusterboot_ward.csv")
+    res = cluster_profiles(data.drop(columns="cl"), k=3, method="ward", n_boot=2000, n_null=0)
+    by_size = res.stability_table.set_index("n")["jaccard_mean"]
+    for size, expected in ((18, 0.563186516367489), (15, 0.454098437154689), (7, 0.546287628221452)):
+        assert by_size.loc[size] == pytest.approx(expected, abs=0.03)
+
+
+def test_a_cluster_never_drawn_counts_as_dissolved():
+    # fpc scores a cluster none of whose members is drawn as 0, so a lone outlier is not "highly stable"
+    original = np.array([0, 0, 0, 1])
+    drawn = np.array([0, 1, 2, 2])
+    assert _jaccard_per_cluster(original, 2, drawn, np.array([0, 0, 1]))[1] == 0.0
+
+
+@pytest.mark.parametrize("n", [18, 24, 30])
+def test_small_planted_libraries_are_not_called_unstable(n):
+    # with fewer alliances than twice the practices the structure test has little power: clusters that recur
+    # under resampling are "unconfirmed", not "unstable"
+    profiles, truth = planted(1.5, 0, n=n, profiles=2)
+    res = quiet(profiles, k=2, n_boot=30, n_null=40)
+    assert adjusted_rand_score(truth, res.labels) >= 0.9
+    assert res.verdict.startswith(("stable", "unconfirmed"))
+
+
+def test_too_few_reference_sets_leave_the_structure_unassessed(fixture_profiles):
+    res = quiet(fixture_profiles[0], k=4, n_boot=10, n_null=10)
+    assert res.structure == {} and res.verdict.startswith("stable")
+
+
+@pytest.mark.parametrize("profiles, message", [
+    (pd.DataFrame(np.ones((6, 3))), "do not vary"),
+    (pd.DataFrame(np.repeat(np.eye(3), 4, axis=0)), "cannot be formed from 3 distinct profiles"),
+    (pd.DataFrame([[1.0, 2.0], [np.nan, np.nan], [2.0, 1.0], [3.0, 3.0], [0.0, 1.0]]), "no practice score"),
+])
+def test_degenerate_profiles_get_a_clear_error(profiles, message):
+    with pytest.raises(ValueError, match=message):
+        cluster_profiles(profiles, k=4 if "distinct" in message else 2, n_boot=0, n_null=0)
+
+
+def test_k_must_be_whole_and_gets_a_selection_row(fixture_profiles):
+    with pytest.raises(ValueError, match="whole number"):
+        cluster_profiles(fixture_profiles[0], k=2.7, n_boot=0, n_null=0)
+    res = quiet(fixture_profiles[0], k=7, k_max=4, n_boot=0, n_null=0)
+    assert res.selection.loc[res.selection["chosen"], "k"].tolist() == [7]
+
+
+def test_distinguishing_uses_observed_scores_only(fixture_profiles):
+    profiles = fixture_profiles[0].copy()
+    profiles.iloc[:3, 0] = np.nan
+    res = quiet(profiles, k=4, n_boot=0, n_null=0)
+    first = res.distinguishing[res.distinguishing["practice_id"] == profiles.columns[0]]
+    assert first["n"].sum() == len(profiles) - 3

@@ -113,18 +113,14 @@ def test_score_small_library(small_library, tmp_path):
     assert scores.loc["alpha", "practice:shared-communication"] == 3.5
 
 
-def test_cluster_tables_latest_and_all_waves():
-    from alliance_research.outputs import cluster_tables
+def test_analysis_tables_cluster_file():
+    from alliance_research.analysis import analyse
+    from alliance_research.outputs import analysis_tables
 
     lib = ar.load_library()
-    latest = cluster_tables(lib, n_boot=5)
-    clusters = latest["clusters.csv"]
+    tables = analysis_tables(analyse(lib, n_boot=50, cluster_boot=5))
+    clusters = tables["clusters.csv"]
     assert list(clusters.columns[:3]) == ["alliance_id", "cluster", "cluster_name"]
     assert clusters["alliance_id"].is_unique and len(clusters) == lib.responses["alliance_id"].nunique()
-    means = clusters.groupby("cluster")["maturity_index"].mean()
-    assert means.is_monotonic_increasing  # 0 = least mature
-    assert {"kpi_by_cluster.csv", "maturity_vs_kpi.csv"} <= set(latest)
-    every = cluster_tables(lib, n_boot=5, waves="all")["clusters.csv"]
-    assert len(every) == 30 and not every["maturity_index"].isna().any()
-    with pytest.raises(ValueError, match="waves"):
-        cluster_tables(lib, waves="first")
+    assert clusters.groupby("cluster")["maturity_index"].mean().is_monotonic_increasing  # 0 = least mature
+    assert {"kpi_by_cluster.csv", "maturity_vs_kpi.csv", "scores.csv", "agreement.csv"} <= set(tables)

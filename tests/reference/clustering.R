@@ -32,3 +32,10 @@ cat("\n# Hedges' g of cluster 3 against the rest on the first practice: (m1 - m2
 a <- x[d$cluster == 3, 1]; b <- x[d$cluster != 3, 1]
 sp <- sqrt(((length(a) - 1) * var(a) + (length(b) - 1) * var(b)) / (length(a) + length(b) - 2))
 cat("hedges_g", (mean(a) - mean(b)) / sp * (1 - 3 / (4 * (length(a) + length(b) - 2) - 1)), "\n")
+
+cat("\n# fpc::clusterboot of Ward (ward.D2, unscaled), k = 3, 2000 resamples, on tests/data/clusterboot_ward.csv\n")
+w <- read.csv("tests/data/clusterboot_ward.csv"); xw <- as.matrix(w[, -ncol(w)])
+cb <- clusterboot(xw, B = 2000, clustermethod = hclustCBI, method = "ward.D2", k = 3, scaling = FALSE,
+                  count = FALSE, seed = 1)
+cat("partition sizes", table(cb$partition), "\n")
+cat("bootmean", cb$bootmean, "\n")
