@@ -81,12 +81,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     lib = load_library(args.library, framework=args.framework)
     print(lib.describe())
     try:
-        written = build_report(lib, args.out, random_state=args.seed, progress=True)
+        written = build_report(lib, args.out, random_state=args.seed, jobs=args.jobs, progress=True)
     except ValueError as err:  # e.g. too few alliances to cluster; nothing was written
         print(f"alliance-research: cannot build the report: {err}; nothing was written.", file=sys.stderr)
         return 2
-    print(f"\nWrote {len(written)} files to {args.out}/: the tables (scores.csv, agreement.csv, clusters.csv, ...), "
-          f"a write-up per alliance in alliances/, synthesis.md and .html, and figures/.")
+    print(f"\nWrote {len(written)} files to {args.out}/. Open {args.out / 'index.html'}: it links the synthesis, "
+          f"a write-up per alliance, the executed notebooks and the tables.")
     return 0
 
 

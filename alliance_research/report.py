@@ -14,10 +14,11 @@ from pathlib import Path
 
 from .analysis import analyse
 from .library import Library
+from .notebooks import check_parameters, list_notebooks, notebook_to_html, run_notebooks
 from .outputs import analysis_tables, write_tables
 from .writeups import render_all
 
-__all__ = ["build_report", "MARKER"]
+__all__ = ["build_report", "notebook_plan", "MARKER"]
 
 #: The file that marks a folder as a report this tool may replace.
 MARKER = ".alliance-research-report"
@@ -29,18 +30,41 @@ def _check_replaceable(out: Path) -> None:
                       f"(no {MARKER} in it); choose another --out")
 
 
+def notebook_plan(library: Library, a, *, random_state: int, method: str, k: int | None,
+                  notebooks: list[Path] | None = None) -> dict[Path, dict]:
+    """The parameters the report passes to each notebook (by its number: 03-05 cluster, 04 writes one alliance).
+
+    Every notebook gets ``library``, ``out_dir`` (empty: the report writes its own files) and ``seed``.
+    """
+    plan = {}
+    first = sorted(a.latest.maturity["alliance_id"])[0]
+    for path in notebooks if notebooks is not None else list_notebooks():
+        parameters = {"library": str(library.path), "out_dir": "", "seed": random_state}
+        number = path.name[:2]
+        if number in ("03", "04", "05"):
+            parameters.update(method=method, k=k)
+        if number == "04":
+            parameters["alliance_id"] = first
+        plan[path] = parameters
+    return plan
+
+
 def build_report(library: Library, out: str | Path, *, random_state: int = 0, method: str = "kmeans",
-                 k: int | None = None, n_boot: int = 1000, progress: bool = True) -> list[Path]:
+                 k: int | None = None, n_boot: int = 1000, jobs: int | None = None,
+                 notebooks: list[Path] | None = None, progress: bool = True) -> list[Path]:
     """Analyse ``library`` and write the report folder ``out``; returns the files written (inside ``out``).
 
     Stages: the analysis (:func:`~alliance_research.analysis.analyse`), the tables
     (:func:`~alliance_research.outputs.analysis_tables`), the write-ups and their figures
-    (:func:`~alliance_research.writeups.render_all`).
+    (:func:`~alliance_research.writeups.render_all`, in this process), the notebooks (papermill, ``jobs`` at a
+    time in separate processes, their parameters checked first) with an HTML page each, and ``index.html``.
+    ``notebooks`` defaults to the repository's ``notebooks/*.ipynb`` (none in an installed package).
     """
     out = Path(out)
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stages = ["analyse", "tables", "write-ups"]
+    notebooks = list_notebooks() if notebooks is None else list(notebooks)
+    stages = ["analyse", "tables", "write-ups", "notebooks", "index"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -48,10 +72,22 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-new-"))
     try:
         a = analyse(library, method=method, k=k, random_state=random_state, n_boot=n_boot)
+        plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks)
+        check_parameters(plan)  # before any work that takes time
         _step(bar, "tables")
-        write_tables(analysis_tables(a), tmp)
+        tables = analysis_tables(a)
+        write_tables(tables, tmp)
         _step(bar, "write-ups")
-        render_all(a, tmp)
+        render_all(a, tmp, progress=progress)
+        _step(bar, "notebooks")
+        executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress) if plan else []
+        pages = []
+        for path in executed:
+            title = _notebook_title(path)
+            notebook_to_html(path, path.with_suffix(".html"), title=title, back_link="../index.html")
+            pages.append({"title": title, "html": f"notebooks/{path.stem}.html", "ipynb": f"notebooks/{path.name}"})
+        _step(bar, "index")
+        _write_index(a, tmp, tables=sorted(tables), notebooks=pages)
         (tmp / MARKER).write_text("written by alliance-research report\n", encoding="utf-8")
         _step(bar, None)
         _swap(tmp, out)
@@ -62,6 +98,45 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
         if bar is not None:
             bar.close()
     return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _notebook_title(path: Path) -> str:
+    """The notebook's first Markdown heading, else its file name."""
+    import nbformat
+
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return path.stem
+
+
+def _write_index(a, folder: Path, *, tables: list[str], notebooks: list[dict]) -> Path:
+    from .writeups import environment
+
+    lib = a.library
+    summary = lib.summary()
+    names = dict(zip(lib.alliances["alliance_id"], lib.alliances["name"]))
+    sectors = dict(zip(lib.alliances["alliance_id"], lib.alliances["sector"]))
+    rows = a.latest.maturity.merge(a.cluster_of.rename("cluster").reset_index(), on="alliance_id")
+    rows = rows.sort_values(["maturity_index", "alliance_id"], ascending=[False, True], kind="mergesort")
+    alliances = [{"id": r.alliance_id, "name": names.get(r.alliance_id, r.alliance_id),
+                  "sector": sectors.get(r.alliance_id, ""), "index": r.maturity_index, "low": r.ci_low,
+                  "high": r.ci_high, "level": r.level_name, "cluster": int(r.cluster),
+                  "cluster_name": a.clusters.names[int(r.cluster)]} for r in rows.itertuples()]
+    fictional = bool(lib.alliances["fictional"].fillna(False).astype(bool).all())
+    sector_text = ", ".join(f"{n} {s}" for s, n in sorted(summary["sectors"].items()))
+    cluster_map = "figures/cluster-map.png" if (folder / "figures" / "cluster-map.png").exists() else None
+    page = environment("html").get_template("index.html.j2").render(
+        title=("Example library" if fictional else "Alliance library") + ": integration maturity report",
+        framework=lib.framework.title, fictional=fictional, summary=summary, sectors=sector_text,
+        n_clusters=a.clusters.k, method=a.clusters.method, verdict_word=a.clusters.verdict.split(":")[0],
+        scale_max=lib.framework.max_score, cluster_map=cluster_map, alliances=alliances, notebooks=notebooks,
+        tables=tables)
+    target = folder / "index.html"
+    target.write_text(page, encoding="utf-8", newline="\n")
+    return target
 
 
 def _step(bar, name: str | None) -> None:
