@@ -78,7 +78,7 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
         tables = analysis_tables(a)
         write_tables(tables, tmp)
         _step(bar, "write-ups")
-        render_all(a, tmp, progress=progress)
+        render_all(a, tmp, progress=progress, jobs=jobs)
         _step(bar, "notebooks")
         executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress) if plan else []
         pages = []

@@ -429,66 +429,103 @@ def render_synthesis(a: Analysis, *, fmt: str = "md", template_dir: str | Path |
     return environment(fmt, template_dir).get_template(f"synthesis.{fmt}.j2").render(**context)
 
 
-def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
-    """Draw the figures the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id)."""
+_WORKER_ANALYSIS = None
+
+
+def _init_worker(analysis) -> None:
+    global _WORKER_ANALYSIS
+    _WORKER_ANALYSIS = analysis
+
+
+def _save(fig, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    # no version stamp (the same figure gives the same bytes); light compression (PNG encoding is a large
+    # share of the time for hundreds of figures)
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    plt.close(fig)
+    return path.name
+
+
+def _alliance_figures(ids: list[str], folder: str, analysis=None) -> dict[str, dict[str, str]]:
+    """Each alliance's two figures (runs in a worker process, or here when ``analysis`` is given)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from . import plotting
 
+    a = analysis if analysis is not None else _WORKER_ANALYSIS
+    folder = Path(folder)
+    out = {}
+    for alliance_id in ids:
+        cluster = int(a.cluster_of[alliance_id])
+        out[alliance_id] = {
+            "scores": _save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
+                            folder / f"{alliance_id}-practice-scores.png"),
+            "profile": _save(plotting.plot_profile(a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
+                                                   reference_label=f"Centre of cluster {cluster}").figure,
+                             folder / f"{alliance_id}-profile.png")}
+    return out
+
+
+def write_figures(a: Analysis, folder: str | Path, *, jobs: int | None = 1) -> dict[str, dict[str, str]]:
+    """Draw the figures the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id).
+
+    The alliances' figures are drawn ``jobs`` processes at a time (``None``: one per core).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
     from . import plotting
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"Software": None}  # no version stamp: the same figure gives the same bytes
-
-    def save(fig, name: str) -> str:
-        fig.savefig(folder / name, dpi=110, bbox_inches="tight", metadata=meta)
-        plt.close(fig)
-        return name
-
     profiles = a.latest.profiles()
     fw = a.framework
     out: dict[str, dict[str, str]] = {"synthesis": {}}
     s = out["synthesis"]
-    s["map"] = save(plotting.plot_cluster_map(profiles, a.clusters).figure, "cluster-map.png")
-    s["profiles"] = save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
-                         "cluster-profiles.png")
-    s["heatmap"] = save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
-                        "cluster-heatmap.png")
+    s["map"] = _save(plotting.plot_cluster_map(profiles, a.clusters).figure, folder / "cluster-map.png")
+    s["profiles"] = _save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
+                          folder / "cluster-profiles.png")
+    s["heatmap"] = _save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
+                         folder / "cluster-heatmap.png")
     if a.clusters.method == "ward":
-        s["dendrogram"] = save(plotting.plot_dendrogram(a.clusters).figure, "dendrogram.png")
+        s["dendrogram"] = _save(plotting.plot_dendrogram(a.clusters).figure, folder / "dendrogram.png")
     if len(a.kpi_values):
         s["kpis"] = {}
         for kpi in a.library.kpis["kpi"]:
             if kpi in set(a.kpi_values["kpi"]):
                 ax = plotting.plot_kpi_by_cluster(a.kpi_values, a.cluster_of, kpi, names=a.clusters.names,
                                                   kpis=a.library.kpis)
-                s["kpis"][kpi] = save(ax.figure, f"kpi-{kpi}.png")
-    for alliance_id in a.latest.maturity["alliance_id"]:
-        page = out[alliance_id] = {}
-        page["scores"] = save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
-                              f"{alliance_id}-practice-scores.png")
-        cluster = int(a.cluster_of[alliance_id])
-        page["profile"] = save(plotting.plot_profile(
-            a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
-            reference_label=f"Centre of cluster {cluster}").figure, f"{alliance_id}-profile.png")
+                s["kpis"][kpi] = _save(ax.figure, folder / f"kpi-{kpi}.png")
+    ids = a.latest.maturity["alliance_id"].tolist()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(ids) < 4:
+        out.update(_alliance_figures(ids, str(folder), analysis=a))
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [ids[i::jobs * 4] for i in range(jobs * 4)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(a,)) as pool:
+        for part in pool.map(_alliance_figures, chunks, [str(folder)] * len(chunks)):
+            out.update(part)
     return out
 
 
 def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None = None,
-               figures: bool = True, progress: bool = False) -> list[Path]:
+               figures: bool = True, progress: bool = False, jobs: int | None = 1) -> list[Path]:
     """Write every alliance's write-up and the synthesis, Markdown and HTML, with their figures.
 
     Layout: ``out/alliances/<id>.md`` and ``.html``, ``out/synthesis.md`` and ``.html``, ``out/figures/*.png``.
-    Everything is written to a temporary folder beside ``out`` and moved in at the end. Returns the paths.
+    Everything is written to a temporary folder beside ``out`` and moved in at the end. ``jobs`` processes draw
+    the alliances' figures (``None``: one per core). Returns the paths.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = a.latest.maturity["alliance_id"].tolist()
     with tempfile.TemporaryDirectory(dir=out, prefix=".writeups-") as tmp:
         tmp = Path(tmp)
-        names = write_figures(a, tmp / "figures") if figures else {}
+        names = write_figures(a, tmp / "figures", jobs=jobs) if figures else {}
         (tmp / "alliances").mkdir()
         iterator = ids
         if progress:
