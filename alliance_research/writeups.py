@@ -348,8 +348,8 @@ def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.Data
     return notes
 
 
-def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None) -> dict:
-    """Everything the synthesis page says."""
+def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, link_base: str = "alliances/") -> dict:
+    """Everything the synthesis page says; ``link_base`` is where the alliance pages are, seen from the page."""
     lib, fw = a.library, a.framework
     labels = _labels(a)
     area_names = _area_names(a)
@@ -409,7 +409,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None) -> 
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "fictional": fictional, "has_outcomes": bool(len(a.kpi_by_cluster)),
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
-        "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score,
+        "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score, "link_base": link_base,
     }
 
 
@@ -423,9 +423,10 @@ def render_alliance(a: Analysis, alliance_id: str, *, fmt: str = "md", template_
 
 
 def render_synthesis(a: Analysis, *, fmt: str = "md", template_dir: str | Path | None = None,
-                     figures: dict[str, str] | None = None) -> str:
-    """The cross-case synthesis as Markdown or HTML."""
-    context = synthesis_context(a, figures=figures)
+                     figures: dict[str, str] | None = None, link_base: str = "alliances/") -> str:
+    """The cross-case synthesis as Markdown or HTML; ``link_base`` prefixes the links to alliance pages (e.g.
+    ``"../alliances/"`` for a page shown one folder down, as the report's notebooks are)."""
+    context = synthesis_context(a, figures=figures, link_base=link_base)
     return environment(fmt, template_dir).get_template(f"synthesis.{fmt}.j2").render(**context)
 
 
