@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= reports
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: install report test validate lab benchmark example-data clean
+.PHONY: install report test validate lab notebooks benchmark example-data clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "alliance-research needs Python 3.11 or newer (set PYTHON=...)")'
@@ -26,10 +26,16 @@ validate: $(STAMP)
 	$(VENV)/bin/alliance-research validate
 
 test: $(STAMP)
-	$(PY) -m pytest tests alliance_research $(if $(NOTEBOOKS),--nbval notebooks,)
+	$(PY) -m pytest tests alliance_research $(if $(NOTEBOOKS),--nbval notebooks --nbval-sanitize-with nbval_sanitize.cfg --nbval-current-env,)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks
+
+# Refresh the notebooks' stored outputs (what nbval compares) by running each one in place with its default
+# parameters, on the example library. No timing metadata, so an unchanged result leaves the files unchanged.
+notebooks: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=python3 \
+		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 $(sort $(NOTEBOOKS))
 
 benchmark: $(STAMP)
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
