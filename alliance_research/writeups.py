@@ -443,53 +443,59 @@ def _save(fig, path: Path) -> str:
 
     # no version stamp (the same figure gives the same bytes); light compression (PNG encoding is a large
     # share of the time for hundreds of figures)
-    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     plt.close(fig)
     return path.name
 
 
-def _alliance_figures(ids: list[str], folder: str, analysis=None) -> dict[str, dict[str, str]]:
-    """Each alliance's two figures (runs in a worker process, or here when ``analysis`` is given)."""
+_ENVIRONMENTS: dict = {}
+
+
+def _cached_environment(fmt: str, template_dir) -> Environment:
+    key = (fmt, str(template_dir) if template_dir else None)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS[key] = environment(fmt, template_dir)
+    return _ENVIRONMENTS[key]
+
+
+def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str]:
+    from . import plotting
+
+    cluster = int(a.cluster_of[alliance_id])
+    return {
+        "scores": _save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
+                        folder / f"{alliance_id}-practice-scores.png"),
+        "profile": _save(plotting.plot_profile(a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
+                                               reference_label=f"Centre of cluster {cluster}").figure,
+                         folder / f"{alliance_id}-profile.png")}
+
+
+def _alliance_work(ids: list[str], root: str, template_dir, figures: bool, analysis=None) -> int:
+    """Draw each alliance's figures and write its two pages under ``root`` (in a worker process, or here)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from . import plotting
-
     a = analysis if analysis is not None else _WORKER_ANALYSIS
-    folder = Path(folder)
-    out = {}
+    root = Path(root)
     for alliance_id in ids:
-        cluster = int(a.cluster_of[alliance_id])
-        out[alliance_id] = {
-            "scores": _save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
-                            folder / f"{alliance_id}-practice-scores.png"),
-            "profile": _save(plotting.plot_profile(a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
-                                                   reference_label=f"Centre of cluster {cluster}").figure,
-                             folder / f"{alliance_id}-profile.png")}
-    return out
+        names = _draw_alliance(a, alliance_id, root / "figures") if figures else {}
+        context = alliance_context(a, alliance_id, figures={k: "../figures/" + v for k, v in names.items()})
+        for fmt in ("md", "html"):
+            text = _cached_environment(fmt, template_dir).get_template(f"alliance.{fmt}.j2").render(**context)
+            (root / "alliances" / f"{alliance_id}.{fmt}").write_text(text, encoding="utf-8", newline="\n")
+    return len(ids)
 
 
-def write_figures(a: Analysis, folder: str | Path, *, jobs: int | None = 1) -> dict[str, dict[str, str]]:
-    """Draw the figures the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id).
-
-    The alliances' figures are drawn ``jobs`` processes at a time (``None``: one per core).
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _synthesis_figures(a: Analysis, folder: Path) -> dict:
     from . import plotting
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     profiles = a.latest.profiles()
     fw = a.framework
-    out: dict[str, dict[str, str]] = {"synthesis": {}}
-    s = out["synthesis"]
-    s["map"] = _save(plotting.plot_cluster_map(profiles, a.clusters).figure, folder / "cluster-map.png")
-    s["profiles"] = _save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
-                          folder / "cluster-profiles.png")
-    s["heatmap"] = _save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
-                         folder / "cluster-heatmap.png")
+    s = {"map": _save(plotting.plot_cluster_map(profiles, a.clusters).figure, folder / "cluster-map.png"),
+         "profiles": _save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
+                           folder / "cluster-profiles.png"),
+         "heatmap": _save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
+                          folder / "cluster-heatmap.png")}
     if a.clusters.method == "ward":
         s["dendrogram"] = _save(plotting.plot_dendrogram(a.clusters).figure, folder / "dendrogram.png")
     if len(a.kpi_values):
@@ -499,17 +505,19 @@ def write_figures(a: Analysis, folder: str | Path, *, jobs: int | None = 1) -> d
                 ax = plotting.plot_kpi_by_cluster(a.kpi_values, a.cluster_of, kpi, names=a.clusters.names,
                                                   kpis=a.library.kpis)
                 s["kpis"][kpi] = _save(ax.figure, folder / f"kpi-{kpi}.png")
-    ids = a.latest.maturity["alliance_id"].tolist()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if jobs == 1 or len(ids) < 4:
-        out.update(_alliance_figures(ids, str(folder), analysis=a))
-        return out
-    from concurrent.futures import ProcessPoolExecutor
+    return s
 
-    chunks = [ids[i::jobs * 4] for i in range(jobs * 4)]
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(a,)) as pool:
-        for part in pool.map(_alliance_figures, chunks, [str(folder)] * len(chunks)):
-            out.update(part)
+
+def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
+    """Draw every figure the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, dict[str, str]] = {"synthesis": _synthesis_figures(a, folder)}
+    for alliance_id in a.latest.maturity["alliance_id"]:
+        out[alliance_id] = _draw_alliance(a, alliance_id, folder)
     return out
 
 
@@ -518,30 +526,43 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
     """Write every alliance's write-up and the synthesis, Markdown and HTML, with their figures.
 
     Layout: ``out/alliances/<id>.md`` and ``.html``, ``out/synthesis.md`` and ``.html``, ``out/figures/*.png``.
-    Everything is written to a temporary folder beside ``out`` and moved in at the end. ``jobs`` processes draw
-    the alliances' figures (``None``: one per core). Returns the paths.
+    Everything is written to a temporary folder beside ``out`` and moved in at the end. The alliances' figures
+    and pages are made ``jobs`` processes at a time (``None``: one per core). Returns the paths.
     """
+    import matplotlib
+
+    matplotlib.use("Agg")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = a.latest.maturity["alliance_id"].tolist()
+    jobs = max(1, jobs or os.cpu_count() or 1)
     with tempfile.TemporaryDirectory(dir=out, prefix=".writeups-") as tmp:
         tmp = Path(tmp)
-        names = write_figures(a, tmp / "figures", jobs=jobs) if figures else {}
+        (tmp / "figures").mkdir()
         (tmp / "alliances").mkdir()
-        iterator = ids
+        synthesis = _synthesis_figures(a, tmp / "figures") if figures else {}
+        bar = None
         if progress:
             from tqdm.auto import tqdm
-            iterator = tqdm(ids, desc="write-ups", unit="alliance")
-        for alliance_id in iterator:
-            page = names.get(alliance_id, {})
-            for fmt in ("md", "html"):
-                prefix = "../figures/"
-                figs = {k: prefix + v for k, v in page.items()}
-                text = render_alliance(a, alliance_id, fmt=fmt, template_dir=template_dir, figures=figs)
-                (tmp / "alliances" / f"{alliance_id}.{fmt}").write_text(text, encoding="utf-8", newline="\n")
-        synthesis_figures = {k: v for k, v in names.get("synthesis", {}).items() if k != "kpis"}
-        synthesis_figures = {k: "figures/" + v for k, v in synthesis_figures.items()}
-        kpi_figures = {k: "figures/" + v for k, v in names.get("synthesis", {}).get("kpis", {}).items()}
+            bar = tqdm(total=len(ids), desc="write-ups", unit="alliance")
+        if jobs == 1 or len(ids) < 4:
+            for alliance_id in ids:
+                _alliance_work([alliance_id], str(tmp), template_dir, figures, analysis=a)
+                if bar is not None:
+                    bar.update(1)
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            chunks = [ids[i:i + 4] for i in range(0, len(ids), 4)]
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(a,)) as pool:
+                for done in pool.map(_alliance_work, chunks, [str(tmp)] * len(chunks),
+                                     [template_dir] * len(chunks), [figures] * len(chunks)):
+                    if bar is not None:
+                        bar.update(done)
+        if bar is not None:
+            bar.close()
+        synthesis_figures = {k: "figures/" + v for k, v in synthesis.items() if k != "kpis"}
+        kpi_figures = {k: "figures/" + v for k, v in synthesis.get("kpis", {}).items()}
         for fmt in ("md", "html"):
             text = render_synthesis(a, fmt=fmt, template_dir=template_dir,
                                     figures=dict(synthesis_figures, kpis=kpi_figures))
@@ -553,4 +574,3 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
             os.replace(source, target)
             written.append(target)
     return written
-
