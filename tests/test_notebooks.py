@@ -236,3 +236,14 @@ def test_synthesis_writes_the_synthesis_with_its_figures(runs, analysis):
     assert page == writeups.render_synthesis(analysis, figures=links)
     for fmt in ("md", "html"):
         assert _assert_images_resolve(out / f"synthesis.{fmt}") >= 2 + len(kpis)  # map, profiles and the KPIs
+
+
+def test_the_report_refuses_parameters_a_notebook_does_not_declare():
+    from alliance_research.notebooks import check_parameters, list_notebooks
+
+    notebooks = list_notebooks(NOTEBOOKS)
+    plan = {path: {"library": "", "seed": 1} for path in notebooks}
+    check_parameters(plan)  # declared everywhere: fine
+    plan[notebooks[0]] = {"library": "", "n_boots": 10}
+    with pytest.raises(ValueError, match=r"01-explore-library.ipynb does not declare n_boots"):
+        check_parameters(plan)
