@@ -56,7 +56,8 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
 
     Stages: the analysis (:func:`~alliance_research.analysis.analyse`), the tables
     (:func:`~alliance_research.outputs.analysis_tables`), the write-ups and their figures
-    (:func:`~alliance_research.writeups.render_all`, in this process), the notebooks (papermill, ``jobs`` at a
+    (:func:`~alliance_research.writeups.render_all`, all alliances by this process and ``jobs`` workers, not a
+    notebook kernel per alliance), the notebooks (papermill, ``jobs`` at a
     time in separate processes, their parameters checked first) with an HTML page each, and ``index.html``.
     ``notebooks`` defaults to the repository's ``notebooks/*.ipynb`` (none in an installed package).
     """
