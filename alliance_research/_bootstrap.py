@@ -21,6 +21,8 @@ import numpy as np
 from ._matrix import RespondentMatrix, target_counts
 
 AGGREGATES = ("mean", "median", "trimmed")
+#: The scoring options that gaps and changes share with the scores (how a score is made, not what is reported).
+SCORE_OPTIONS = ("aggregate", "trim", "index_weights", "prorate_share")
 INDEX_WEIGHTS = ("practice", "area")
 _CHUNK_BYTES = 64 * 2 ** 20
 
@@ -223,8 +225,9 @@ def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_colu
 
     ``pairs`` is an ``(n_pairs, 2)`` array of group indices ``(from, to)``. The two groups are resampled
     independently (different respondents), each with its own seeded generator, so a group's replicates are the
-    same ones behind its own score's interval. Returns ``from``, ``to``, ``difference``, ``ci_low`` and
-    ``ci_high``, each ``(n_pairs, T)``; there is no interval where either side has fewer than two answers.
+    same ones behind its own score's interval. Returns ``from``, ``to``, ``difference``, ``ci_low``,
+    ``ci_high``, ``ci_excludes_zero`` and the answer counts ``n_from`` and ``n_to`` (respondents who answered,
+    per target), each ``(n_pairs, T)``; there is no interval where either side has fewer than two answers.
     """
     n_targets = len(matrix.practice_ids) + len(matrix.area_ids) + 1
     pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
@@ -244,6 +247,8 @@ def bootstrap_differences(matrix: RespondentMatrix, settings: Settings, key_colu
         out["ci_low"][chunk], out["ci_high"][chunk] = percentile_interval(reps[b] - reps[a], ci)
     # a side with a single answer cannot show its own uncertainty, so the difference gets no interval
     counts = target_counts(matrix)
-    single = (counts[pairs[:, 0]] < 2) | (counts[pairs[:, 1]] < 2) if len(pairs) else np.zeros((0, n_targets), bool)
+    out["n_from"], out["n_to"] = counts[pairs[:, 0]], counts[pairs[:, 1]]
+    single = (out["n_from"] < 2) | (out["n_to"] < 2)
     out["ci_low"][single], out["ci_high"][single] = np.nan, np.nan
+    out["ci_excludes_zero"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
     return out

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ._bootstrap import SCORE_OPTIONS
 from .clustering import ClusterResult, ClusterWarning, cluster_profiles
 from .gaps import perception_gaps
 from .library import Library
@@ -85,8 +86,7 @@ def analyse(library: Library, *, method: str = "kmeans", k: int | None = None, r
     """
     scores = score_library(library, n_boot=n_boot, random_state=random_state, **score_options)
     latest = scores.latest()
-    shared = {key: score_options[key] for key in ("aggregate", "trim", "index_weights", "prorate_share")
-              if key in score_options}
+    shared = {key: score_options[key] for key in SCORE_OPTIONS if key in score_options}
     gaps = perception_gaps(library.responses, library.framework, n_boot=n_boot, random_state=random_state, **shared)
     changes = wave_changes(library.responses, library.framework, n_boot=n_boot, random_state=random_state, **shared)
     with warnings.catch_warnings():

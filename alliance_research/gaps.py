@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import GROUPS, long_by_target, respondent_matrix, target_counts, target_frame
+from ._matrix import GROUPS, long_by_target, respondent_matrix, target_frame
 from .framework import Framework
 
 __all__ = ["perception_gaps", "CLIENT"]
@@ -94,16 +94,13 @@ def perception_gaps(responses: pd.DataFrame, framework: Framework, *, by: str = 
     targets = target_frame(m, framework)
     result = bootstrap_differences(m, settings, _KEYS + ["side"],
                                    pairs[["client_group", "partner_group"]].to_numpy(), ci)
-    counts = target_counts(m)
-    n_client = counts[pairs["client_group"].to_numpy()]
-    n_partner = counts[pairs["partner_group"].to_numpy()]
-    gap = result["difference"]
+    n_client, n_partner, gap = result["n_from"], result["n_to"], result["difference"]
     keys = pairs[_KEYS + ["side"]].rename(columns={"side": "comparison"})
     out = long_by_target(keys, targets, {
         "client_score": result["from"], "partner_score": result["to"], "gap": gap,
         "ci_low": result["ci_low"], "ci_high": result["ci_high"], "n_client": n_client, "n_partner": n_partner,
         "flagged": (np.abs(np.nan_to_num(gap)) >= threshold - 1e-9) & (n_client >= min_per_side)
         & (n_partner >= min_per_side),
-        "ci_excludes_zero": (result["ci_low"] > 0) | (result["ci_high"] < 0),
+        "ci_excludes_zero": result["ci_excludes_zero"],
     })
     return out

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._bootstrap import SCORE_OPTIONS
 from ._matrix import GROUPS
 from .agreement import icc_table, reliability_table
 from .gaps import perception_gaps
@@ -65,6 +66,12 @@ def agreement_summary(scores: Scores, gaps: pd.DataFrame, icc: pd.DataFrame) -> 
     return out
 
 
+def _reliability(icc: pd.DataFrame, alpha: pd.DataFrame) -> pd.DataFrame:
+    """``reliability.csv``: the ICC table and Cronbach's alpha per area, one long table."""
+    return pd.concat([icc.assign(statistic="icc"), alpha.assign(level="area", statistic="cronbach_alpha")
+                      .rename(columns={"area_id": "id"})], ignore_index=True)
+
+
 def score_tables(library: Library, *, random_state: int = 0, n_boot: int = 1000, ci: float = 0.95,
                  **options) -> dict[str, pd.DataFrame]:
     """Every table of the scoring stage, by output file name.
@@ -73,7 +80,7 @@ def score_tables(library: Library, *, random_state: int = 0, n_boot: int = 1000,
     files; the others are the long tables behind them (see ``TIDY_FILES``). ``options`` go to
     :func:`~alliance_research.scoring.score_responses` (e.g. ``aggregate="median"``).
     """
-    score_options = {k: options[k] for k in ("aggregate", "trim", "index_weights", "prorate_share") if k in options}
+    score_options = {k: options[k] for k in SCORE_OPTIONS if k in options}
     scores = score_library(library, random_state=random_state, n_boot=n_boot, ci=ci, **options)
     gaps = perception_gaps(library.responses, library.framework, random_state=random_state, n_boot=n_boot, ci=ci,
                            **score_options)
@@ -81,8 +88,7 @@ def score_tables(library: Library, *, random_state: int = 0, n_boot: int = 1000,
                            **score_options)
     icc = icc_table(library.responses, library.framework, min_answered=options.get("prorate_share", 0.5))
     alpha = reliability_table(library.responses, library.framework, ci=ci)
-    reliability = pd.concat([icc.assign(statistic="icc"), alpha.assign(level="area", statistic="cronbach_alpha")
-                             .rename(columns={"area_id": "id"})], ignore_index=True)
+    reliability = _reliability(icc, alpha)
     return {
         "scores.csv": scores.wide(),
         "agreement.csv": agreement_summary(scores, gaps, icc),
@@ -145,8 +151,7 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
     lib = a.library
     icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"])
     alpha = reliability_table(lib.responses, lib.framework, ci=a.scores.settings["ci"])
-    reliability = pd.concat([icc.assign(statistic="icc"), alpha.assign(level="area", statistic="cronbach_alpha")
-                             .rename(columns={"area_id": "id"})], ignore_index=True)
+    reliability = _reliability(icc, alpha)
     tables = {"scores.csv": a.scores.wide(), "agreement.csv": agreement_summary(a.scores, a.gaps, icc)}
     tables |= _cluster_frames(a.clusters, a.latest)
     if len(a.kpi_by_cluster):

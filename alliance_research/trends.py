@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import GROUPS, long_by_target, respondent_matrix, target_counts, target_frame
+from ._matrix import GROUPS, long_by_target, respondent_matrix, target_frame
 from .framework import Framework
 
 __all__ = ["wave_changes"]
@@ -70,13 +70,11 @@ def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str 
     later = np.flatnonzero(position > 0)
     pairs = np.column_stack([earlier[later], later]) if len(later) else np.zeros((0, 2), dtype=int)
     result = bootstrap_differences(m, settings, _KEYS, pairs, ci)
-    counts = target_counts(m)
     keys = pd.DataFrame({"alliance_id": groups.loc[pairs[:, 1], "alliance_id"].to_numpy(),
                          "wave_from": groups.loc[pairs[:, 0], "wave"].to_numpy(dtype=int),
                          "wave_to": groups.loc[pairs[:, 1], "wave"].to_numpy(dtype=int)})
     return long_by_target(keys, target_frame(m, framework), {
         "score_from": result["from"], "score_to": result["to"], "change": result["difference"],
         "ci_low": result["ci_low"], "ci_high": result["ci_high"],
-        "n_from": counts[pairs[:, 0]], "n_to": counts[pairs[:, 1]],
-        "ci_excludes_zero": (result["ci_low"] > 0) | (result["ci_high"] < 0),
+        "n_from": result["n_from"], "n_to": result["n_to"], "ci_excludes_zero": result["ci_excludes_zero"],
     })

@@ -116,6 +116,19 @@ def _lessons(a: Analysis, alliance_id: str, practice_id: str | None = None) -> l
     return rows["text"].tolist()
 
 
+def _lessons_by_area(a: Analysis, lessons: pd.DataFrame, item) -> list[dict]:
+    """Lessons grouped by the rubric's areas in rubric order, then those tied to no practice; ``item`` turns a
+    row into what the template shows."""
+    area_names = _area_names(a)
+    groups = []
+    for area_id in a.framework.area_ids + [None]:
+        chosen = lessons[lessons["area_id"] == area_id] if area_id else lessons[lessons["area_id"].isna()]
+        if len(chosen):
+            groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
+                           "lessons": [item(r) for r in chosen.itertuples()]})
+    return groups
+
+
 def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
     """The practices on which a cluster stands furthest above and below the other alliances."""
     labels = _labels(a)
@@ -259,15 +272,9 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                   "practices": [{"label": labels.get(r.id, r.id), "change": r.change, "low": r.ci_low,
                                  "high": r.ci_high} for r in moved.itertuples()]}
 
-    # lessons from the dossier, grouped by area
-    ls = lib.lessons[lib.lessons["alliance_id"] == alliance_id]
-    lesson_groups = []
-    for area_id in fw.area_ids + [None]:
-        chosen = ls[ls["area_id"] == area_id] if area_id else ls[ls["area_id"].isna()]
-        if len(chosen):
-            lesson_groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
-                                  "lessons": [{"text": t, "practice": labels.get(p) if isinstance(p, str) else None}
-                                              for t, p in zip(chosen["text"], chosen["practice_id"])]})
+    lesson_groups = _lessons_by_area(a, lib.lessons[lib.lessons["alliance_id"] == alliance_id],
+                                     lambda r: {"text": r.text, "practice": labels.get(r.practice_id)
+                                                if isinstance(r.practice_id, str) else None})
 
     low_agreement = scored[scored["low_agreement"]].sort_values(["rwg", "order"], kind="mergesort")
     actions = _actions(risk_items, gap_items if len(flagged) else [], change, low_agreement)
@@ -352,20 +359,13 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     """Everything the synthesis page says; ``link_base`` is where the alliance pages are, seen from the page."""
     lib, fw = a.library, a.framework
     labels = _labels(a)
-    area_names = _area_names(a)
+    names = _alliance_names(a)
     clusters = []
     for c in range(a.clusters.k):
         summary = _cluster_summary(a, c)
         members = [m["id"] for m in summary["members"]]
-        ls = lib.lessons[lib.lessons["alliance_id"].isin(members)]
-        groups = []
-        for area_id in fw.area_ids + [None]:
-            chosen = ls[ls["area_id"] == area_id] if area_id else ls[ls["area_id"].isna()]
-            if len(chosen):
-                names = _alliance_names(a)
-                groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
-                               "lessons": [{"text": r.text, "alliance": names.get(r.alliance_id, r.alliance_id)}
-                                           for r in chosen.itertuples()]})
+        groups = _lessons_by_area(a, lib.lessons[lib.lessons["alliance_id"].isin(members)],
+                                  lambda r: {"text": r.text, "alliance": names.get(r.alliance_id, r.alliance_id)})
         outcomes = []
         if len(a.kpi_by_cluster):
             rows = a.kpi_by_cluster[a.kpi_by_cluster["cluster"] == c]
@@ -386,7 +386,6 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     top = a.clusters.k - 1
     meaning = _cluster_meaning(a, top, n=3)
     top_members = a.cluster_of[a.cluster_of == top].index.tolist()
-    names = _alliance_names(a)
     differently = []
     for item in meaning["above"]:
         pid = next(p for p, label in labels.items() if label == item["label"])
