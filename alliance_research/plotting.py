@@ -14,6 +14,7 @@ code change.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -212,34 +213,67 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
     """
     fw = scores.framework
     rows, wave = _pick_wave(scores.practices, alliance_id, wave)
-    rows = _targets("practice", fw).merge(rows.rename(columns={"practice_id": "id"}).drop(columns="area_id"),
-                                          on="id", how="left")
     index = scores.maturity[(scores.maturity["alliance_id"] == alliance_id) & (scores.maturity["wave"] == wave)]
+    layout = _PracticeLayout(fw)
+    ax = _row_axes(ax, layout.n_rows)
+    _practice_frame(ax, fw, layout)
+    handles = _practice_marks(ax, layout, rows, index)
+    _title_and_legend(ax, _practice_title(scores, alliance_id, wave), handles)
+    return ax
 
-    # Rows top to bottom: each area's heading, then its practices.
-    area_ids = list(dict.fromkeys(rows["area_id"]))
-    rows["y"] = rows.index + rows["area_id"].map({a: i + 1 for i, a in enumerate(area_ids)})
-    heading = rows.groupby("area_id", sort=False)["y"].min() - 1
-    palette = dict(zip(fw.area_ids, sns.color_palette(AREA_PALETTE, len(fw.area_ids))))
 
-    ax = _row_axes(ax, len(rows) + len(area_ids))
+class _PracticeLayout:
+    """Where each practice of a rubric goes on a practice-score chart: the same for every alliance."""
+
+    def __init__(self, fw: Framework):
+        rows = _targets("practice", fw)
+        self.area_ids = list(dict.fromkeys(rows["area_id"]))
+        # Rows top to bottom: each area's heading, then its practices.
+        rows["y"] = rows.index + rows["area_id"].map({a: i + 1 for i, a in enumerate(self.area_ids)})
+        self.rows = rows
+        self.heading = rows.groupby("area_id", sort=False)["y"].min() - 1
+        self.palette = dict(zip(fw.area_ids, sns.color_palette(AREA_PALETTE, len(fw.area_ids))))
+        self.n_rows = len(rows) + len(self.area_ids)
+        self.min_score = fw.min_score
+
+
+def _practice_title(scores, alliance_id: str, wave: int) -> str:
+    ci = scores.settings.get("ci") if scores.settings.get("n_boot", 1) else None
+    return f"{alliance_id}, wave {wave}: practice scores{_interval_text(ci)}"
+
+
+def _practice_frame(ax, fw: Framework, layout: _PracticeLayout) -> None:
+    """What every alliance's practice-score chart shares: the rows' labels, the scale, the grid."""
+    rows = layout.rows
+    _label_rows(ax, rows["label"], rows["y"].to_numpy(), top=0)  # the first heading sits at 0
+    _scale_ticks(ax, fw, "x", sep="\n")
+    ax.set_xlabel("Score")
+    ax.grid(axis="x", color="0.92", zorder=0)
+    ax.set_axisbelow(True)
+
+
+def _practice_marks(ax, layout: _PracticeLayout, scores: pd.DataFrame, index: pd.DataFrame) -> list:
+    """One alliance-wave's marks on a practice-score chart (``scores``: its practice rows, ``index``: its maturity
+    row); returns the legend's handles."""
+    rows = layout.rows.merge(scores.rename(columns={"practice_id": "id"}).drop(columns="area_id"), on="id",
+                             how="left")
     doubtful = rows[list(DOUBTFUL)].fillna(False).astype(bool).any(axis=1)
     label_at = blended_transform_factory(ax.transAxes, ax.transData)
-    for area_id in area_ids:
+    for area_id in layout.area_ids:
         part = rows[rows["area_id"] == area_id]
-        colour = palette[area_id]
+        colour = layout.palette[area_id]
         ax.hlines(part["y"], part["ci_low"], part["ci_high"], color=colour, linewidth=1.6, zorder=2)
         solid, hollow = part[~doubtful[part.index]], part[doubtful[part.index]]
         ax.scatter(solid["score"], solid["y"], s=42, color=colour, zorder=3)
         ax.scatter(hollow["score"], hollow["y"], s=42, facecolors="none", edgecolors=colour, linewidths=1.6,
                    zorder=3)
-        ax.text(0.005, heading[area_id], part["area"].iloc[0], transform=label_at, ha="left", va="center",
+        ax.text(0.005, layout.heading[area_id], part["area"].iloc[0], transform=label_at, ha="left", va="center",
                 fontweight="bold", color=colour, zorder=4,
                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1))
-        if area_id != area_ids[0]:
-            ax.axhline(heading[area_id] - 0.5, color="0.85", linewidth=0.8, zorder=0)
+        if area_id != layout.area_ids[0]:
+            ax.axhline(layout.heading[area_id] - 0.5, color="0.85", linewidth=0.8, zorder=0)
     for _, row in rows[rows["score"].isna()].iterrows():
-        ax.text(fw.min_score, row["y"], " not scored", va="center", fontsize="small", color="0.4")
+        ax.text(layout.min_score, row["y"], " not scored", va="center", fontsize="small", color="0.4")
 
     handles = [Line2D([], [], linestyle="none", marker="o", color="0.3", label="Practice score")]
     if doubtful.any():
@@ -252,15 +286,7 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
         if pd.notna(low) and pd.notna(high):
             ax.axvspan(low, high, color="0.5", alpha=0.18, linewidth=0, zorder=0)
             handles.append(Patch(color="0.5", alpha=0.18, linewidth=0, label="Index interval"))
-
-    _label_rows(ax, rows["label"], rows["y"].to_numpy(), top=0)  # the first heading sits at 0
-    _scale_ticks(ax, fw, "x", sep="\n")
-    ax.set_xlabel("Score")
-    ax.grid(axis="x", color="0.92", zorder=0)
-    ax.set_axisbelow(True)
-    ci = scores.settings.get("ci") if scores.settings.get("n_boot", 1) else None
-    _title_and_legend(ax, f"{alliance_id}, wave {wave}: practice scores{_interval_text(ci)}", handles)
-    return ax
+    return handles
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -326,36 +352,64 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
         raise ValueError("a radar chart needs polar axes: create them with "
                          "plt.subplots(subplot_kw={\"projection\": \"polar\"}), or use kind=\"line\"")
     fw = scores.framework
+    targets = _targets(level, fw)
+    library = _library_quartiles(scores, level, targets)
+    own, labels, extra = _profile_of(scores, alliance_id, wave, level, targets, library, reference, reference_label)
+    if kind == "radar":
+        return _radar(ax, fw, targets, own, *library[:3], labels, extra)
+    return _line_profile(ax, fw, targets, own, *library[:3], labels, extra)
+
+
+def _library_quartiles(scores, level: str, targets: pd.DataFrame) -> tuple:
+    """The 25th, 50th and 75th percentile of each target over every alliance's latest wave, and the count."""
+    library = scores.latest().profiles(level)[targets["id"].tolist()]
+    return (*(library.quantile(q).to_numpy() for q in (0.25, 0.5, 0.75)), len(library))
+
+
+def _profile_of(scores, alliance_id: str, wave: int | None, level: str, targets: pd.DataFrame, library: tuple,
+                reference, reference_label: str) -> tuple:
+    """One alliance-wave's profile (in the order of ``targets``), the chart's labels and the reference profile."""
     frame, column = (scores.practices, "practice_id") if level == "practice" else (scores.areas, "area_id")
     own, wave = _pick_wave(frame, alliance_id, wave)
-    targets = _targets(level, fw)
     own = own.set_index(column)["score"].reindex(targets["id"]).to_numpy()
-    library = scores.latest().profiles(level)[targets["id"].tolist()]
-    q25, median, q75 = (library.quantile(q).to_numpy() for q in (0.25, 0.5, 0.75))
-    n_alliances = len(library)
-
     what = "practice" if level == "practice" else "area"
     labels = {"title": f"{alliance_id}, wave {wave}: {what} profile against the library",
-              "band": f"Library interquartile range ({n_alliances} alliances, latest wave)",
+              "band": f"Library interquartile range ({library[3]} alliances, latest wave)",
               "median": "Library median", "own": f"{alliance_id}, wave {wave}", "reference": reference_label}
     extra = None if reference is None else pd.Series(reference).reindex(targets["id"]).to_numpy(dtype=float)
-    if kind == "radar":
-        return _radar(ax, fw, targets, own, q25, median, q75, labels, extra)
-    return _line_profile(ax, fw, targets, own, q25, median, q75, labels, extra)
+    return own, labels, extra
 
 
 def _radar(ax, fw, targets, own, q25, median, q75, labels, reference=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 9.5), subplot_kw={"projection": "polar"}, layout="constrained")
-    n = len(targets)
+    _radar_frame(ax, fw, targets)
+    handles = _radar_marks(ax, fw, own, q25, median, q75, labels, reference)
+    _title_and_legend(ax, labels["title"], handles, ncol=1)
+    return ax
+
+
+def _radar_frame(ax, fw, targets) -> None:
+    """What every radar chart of a rubric shares: a spoke per target, a ring per level."""
+    angles = np.linspace(0, 2 * np.pi, len(targets), endpoint=False)
+    ax.set_theta_offset(np.pi / 2)
+    ax.set_theta_direction(-1)
+    spoke_labels = [textwrap.fill(str(t), 18, break_on_hyphens=False) for t in targets["label"]]
+    ax.set_xticks(angles, spoke_labels, fontsize="small")
+    ax.tick_params(axis="x", pad=14)
+    ax.set_ylim(fw.min_score, fw.max_score)
+    ax.set_yticks(list(fw.level_names), [""] * len(fw.level_names))  # a ring per level, named below
+
+
+def _radar_marks(ax, fw, own, q25, median, q75, labels, reference=None) -> list:
+    """One profile's lines on a radar frame, with the library's band and median; returns the legend's handles."""
+    n = len(own)
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
 
     def closed(values):  # a radar polygon returns to its first point
         return np.append(values, values[:1])
 
     theta = closed(angles)
-    ax.set_theta_offset(np.pi / 2)
-    ax.set_theta_direction(-1)
     ax.fill_between(theta, closed(q25), closed(q75), color=_colour("library"), alpha=0.25, linewidth=0,
                     label=labels["band"], zorder=1)
     ax.plot(theta, closed(median), color=_colour("library"), linestyle="--", linewidth=1.4, label=labels["median"],
@@ -365,11 +419,6 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels, reference=None):
                 zorder=2.5)
     ax.plot(theta, closed(own), color=_colour("alliance"), marker="o", markersize=4, linewidth=2,
             label=labels["own"], zorder=3)
-    spoke_labels = [textwrap.fill(str(t), 18, break_on_hyphens=False) for t in targets["label"]]
-    ax.set_xticks(angles, spoke_labels, fontsize="small")
-    ax.tick_params(axis="x", pad=14)
-    ax.set_ylim(fw.min_score, fw.max_score)
-    ax.set_yticks(list(fw.level_names), [""] * len(fw.level_names))  # a ring per level, named below
     # Level names halfway between two spokes, where the data lines pass furthest from the rings (the centre
     # needs no name); under the lines, should they still cross.
     rings = {score: name for score, name in fw.level_names.items() if score > fw.min_score}
@@ -378,8 +427,7 @@ def _radar(ax, fw, targets, own, q25, median, q75, labels, reference=None):
         ax.text(angles[gap] + np.pi / n, score, f"{score} {name}", ha="center", va="center", fontsize="x-small",
                 color="0.35", zorder=1.5, bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
     handles, _ = ax.get_legend_handles_labels()
-    _title_and_legend(ax, labels["title"], handles, ncol=1)
-    return ax
+    return handles
 
 
 def _quietest_gap(lines: np.ndarray, rings: np.ndarray) -> int:
@@ -413,6 +461,127 @@ def _line_profile(ax, fw, targets, own, q25, median, q75, labels, reference=None
     handles, _ = ax.get_legend_handles_labels()
     _title_and_legend(ax, labels["title"], handles, ncol=3)
     return ax
+
+
+class _Stamp:
+    """One chart drawn for many alliances quickly, with matplotlib's blitting.
+
+    What every alliance's chart shares (axes, ticks, their labels: most of the text, which is most of the drawing
+    time) is rendered once into a background; :meth:`save` draws one alliance's marks, title and legend over a
+    copy of it and writes the PNG. The axes' place is fixed by one full layout made with ``reserve`` (the tallest
+    title and legend any alliance can have), so every alliance's title and legend fit.
+    """
+
+    def __init__(self, ax, reserve, dpi: int):
+        self.ax, self.dpi = ax, dpi
+        fig = ax.figure
+        self._base = set(ax.get_children())
+        reserve(ax)
+        fig.canvas.draw()  # runs the layout engine; then keep that layout
+        fig.set_layout_engine("none")
+        self._clear(self._added())
+        fig.canvas.draw()
+        self.background = fig.canvas.copy_from_bbox(fig.bbox)
+
+    def _added(self) -> list:
+        return [artist for artist in self.ax.get_children() if artist not in self._base]
+
+    def _clear(self, artists: list) -> None:
+        for artist in artists:
+            artist.remove()
+        self.ax.set_title("")
+
+    def save(self, path, marks) -> str:
+        """Draw ``marks(ax)`` (an alliance's marks, title and legend) over the background; write ``path``."""
+        from PIL import Image
+
+        ax, canvas = self.ax, self.ax.figure.canvas
+        marks(ax)
+        added = self._added()
+        canvas.restore_region(self.background)
+        for artist in sorted(added + [ax.title], key=lambda artist: artist.get_zorder()):
+            ax.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image.save(path, format="png", dpi=(self.dpi, self.dpi), compress_level=3)
+        self._clear(added)
+        return Path(path).name
+
+
+class AllianceCharts:
+    """Each alliance's practice-score chart and radar profile, drawn fast for a report of many alliances.
+
+    The same pictures as :func:`plot_practice_scores` and :func:`plot_profile` (``kind="radar"``), on figures of
+    a fixed size; what all alliances' charts share is rendered once (see ``_Stamp``), which makes each chart
+    several times faster to write. Use it to write hundreds of PNG files; use the ``plot_`` functions to draw on
+    axes of your own.
+
+    Parameters
+    ----------
+    scores : Scores
+        From :func:`~alliance_research.scoring.score_responses`.
+    dpi : int
+        Resolution of the PNG files.
+    """
+
+    def __init__(self, scores, dpi: int = 100):
+        self.scores, self.dpi = scores, dpi
+        self.framework = scores.framework
+        self._stamps: dict = {}
+        self._practices = _PracticeLayout(self.framework)
+        self._targets = _targets("practice", self.framework)
+        self._library = _library_quartiles(scores, "practice", self._targets)
+
+    def _stamp(self, kind: str) -> _Stamp:
+        if kind not in self._stamps:
+            fw = self.framework
+            if kind == "scores":
+                fig, ax = plt.subplots(figsize=(9.0, _FRAME_INCHES + _ROW_INCHES * self._practices.n_rows),
+                                       dpi=self.dpi, layout="constrained")
+                _practice_frame(ax, fw, self._practices)
+                reserve = lambda ax: _title_and_legend(ax, "Title", [  # noqa: E731
+                    Line2D([], [], marker="o", label="Practice score"),
+                    Line2D([], [], marker="o", label="Sparse or low agreement"),
+                    Line2D([], [], label="Maturity index 0.00"), Patch(label="Index interval")])
+            else:
+                fig, ax = plt.subplots(figsize=(9, 9.5), dpi=self.dpi, subplot_kw={"projection": "polar"},
+                                       layout="constrained")
+                _radar_frame(ax, fw, self._targets)
+                reserve = lambda ax: _title_and_legend(  # noqa: E731
+                    ax, "Title", [Line2D([], [], label=f"Legend entry {i}") for i in range(4)], ncol=1)
+            self._stamps[kind] = _Stamp(ax, reserve, self.dpi)
+        return self._stamps[kind]
+
+    def practice_scores(self, alliance_id: str, path, wave: int | None = None) -> str:
+        """Write the alliance-wave's practice-score chart (its latest wave when None) to ``path``; returns its name."""
+        scores = self.scores
+        rows, wave = _pick_wave(scores.practices, alliance_id, wave)
+        m = scores.maturity
+        index = m[(m["alliance_id"] == alliance_id) & (m["wave"] == wave)]
+
+        def marks(ax):
+            handles = _practice_marks(ax, self._practices, rows, index)
+            _title_and_legend(ax, _practice_title(scores, alliance_id, wave), handles)
+
+        return self._stamp("scores").save(path, marks)
+
+    def profile(self, alliance_id: str, path, wave: int | None = None, *, reference: pd.Series | None = None,
+                reference_label: str = "Cluster centre") -> str:
+        """Write the alliance-wave's radar profile against the library (and ``reference``) to ``path``."""
+        own, labels, extra = _profile_of(self.scores, alliance_id, wave, "practice", self._targets, self._library,
+                                         reference, reference_label)
+
+        def marks(ax):
+            handles = _radar_marks(ax, self.framework, own, *self._library[:3], labels, extra)
+            _title_and_legend(ax, labels["title"], handles, ncol=1)
+
+        return self._stamp("profile").save(path, marks)
+
+    def close(self) -> None:
+        """Close the figures."""
+        for stamp in self._stamps.values():
+            plt.close(stamp.ax.figure)
+        self._stamps.clear()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -593,6 +762,9 @@ _METHOD_NAMES = {"ward": "Ward", "kmeans": "k-means", "gmm": "latent profiles"}
 _NAME_WIDTH = 44
 # Marker areas (points squared) of an alliance and of a cluster centre on the cluster map.
 _POINT_SIZE, _CENTRE_SIZE = 55, 260
+#: Beyond this many alliances the cluster map names no points and the heatmap writes no values in its cells:
+#: hundreds of labels are unreadable, and placing them clear of each other takes most of the report's time.
+LABEL_LIMIT = 40
 
 
 def _cluster_colours(clusters) -> dict:
@@ -674,7 +846,7 @@ def _method_text(result) -> str:
 # 6. cluster map
 
 
-def plot_cluster_map(profiles: pd.DataFrame, result, *, ax=None, annotate: bool = True):
+def plot_cluster_map(profiles: pd.DataFrame, result, *, ax=None, annotate: bool | None = None):
     """Alliances on the first two principal components of their profiles, coloured by cluster.
 
     A principal component analysis of the profiles as they were clustered (unscaled: every practice is on the
@@ -693,8 +865,9 @@ def plot_cluster_map(profiles: pd.DataFrame, result, *, ax=None, annotate: bool 
         The clustering of ``profiles``.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when None.
-    annotate : bool
-        Write each alliance's id beside its point.
+    annotate : bool, optional
+        Write each alliance's id beside its point. None (the default): when there are at most
+        :data:`LABEL_LIMIT` alliances.
 
     Returns
     -------
@@ -762,6 +935,8 @@ def plot_cluster_map(profiles: pd.DataFrame, result, *, ax=None, annotate: bool 
                           markeredgecolor="0.15", label="Cluster centre"))
     _title_and_legend(ax, f"Alliances on their first two principal components, by cluster ({_method_text(result)})",
                       handles)
+    if annotate is None:
+        annotate = len(profiles) <= LABEL_LIMIT
     if annotate:  # last: the labels are placed where they are clear of each other in the final layout
         _annotate_points(ax, xy, _row_names(profiles.index), centre_xy)
     return ax
@@ -1041,7 +1216,8 @@ def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: 
     One row per alliance, sorted by cluster (0, the least mature, on top) and within a cluster by the mean of
     its practice scores (lowest first); one column per practice, in the order of ``profiles``' columns. Lines
     separate the clusters, and the cluster's number is written in its colour beside its rows. A missing score
-    is left blank.
+    is left blank. Each cell shows its score to one decimal when there are at most :data:`LABEL_LIMIT`
+    alliances; beyond that the rows are thinner and the colour alone shows the score.
 
     Parameters
     ----------
@@ -1088,10 +1264,12 @@ def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: 
     low, high = (framework.min_score, framework.max_score) if framework is not None else (0, 4)
     n_rows, n_cols = table.shape
 
+    values = n_rows <= LABEL_LIMIT
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.42 * n_cols + 5.5, 0.34 * n_rows + 3.6), layout="constrained")
-    sns.heatmap(table.to_numpy(), ax=ax, vmin=low, vmax=high, cmap="YlGnBu", annot=True, fmt=".1f",
-                annot_kws={"fontsize": 7}, linewidths=0.5, linecolor="white", cbar=False,
+        _, ax = plt.subplots(figsize=(0.42 * n_cols + 5.5, (0.34 if values else 0.15) * n_rows + 3.6),
+                             layout="constrained")
+    sns.heatmap(table.to_numpy(), ax=ax, vmin=low, vmax=high, cmap="YlGnBu", annot=values, fmt=".1f",
+                annot_kws={"fontsize": 7}, linewidths=0.5 if values else 0.2, linecolor="white", cbar=False,
                 xticklabels=_practice_labels(table.columns, framework), yticklabels=order["name"].tolist())
     mesh = ax.collections[0]
     bar = ax.figure.colorbar(mesh, ax=ax, pad=0.02, fraction=0.04, aspect=30)
@@ -1117,6 +1295,8 @@ def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: 
     ax.tick_params(axis="x", rotation=40, length=0)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0, length=0)
+    if not values:
+        ax.tick_params(axis="y", labelsize=6)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(f"Practice scores of {n_rows} alliances, grouped by cluster ({_method_text(result)})", pad=16)

@@ -457,16 +457,31 @@ def _cached_environment(fmt: str, template_dir) -> Environment:
     return _ENVIRONMENTS[key]
 
 
-def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str]:
-    from . import plotting
+_CHARTS: list = []  # (analysis, AllianceCharts): one set of chart stamps per process, for the analysis drawn
 
+
+def _charts(a: Analysis):
+    from .plotting import AllianceCharts
+
+    if not _CHARTS or _CHARTS[0][0] is not a:
+        _release_charts()
+        _CHARTS.append((a, AllianceCharts(a.scores, dpi=100)))
+    return _CHARTS[0][1]
+
+
+def _release_charts() -> None:
+    while _CHARTS:
+        _CHARTS.pop()[1].close()
+
+
+def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str]:
+    charts = _charts(a)
     cluster = int(a.cluster_of[alliance_id])
     return {
-        "scores": _save(plotting.plot_practice_scores(a.scores, alliance_id).figure,
-                        folder / f"{alliance_id}-practice-scores.png"),
-        "profile": _save(plotting.plot_profile(a.scores, alliance_id, reference=a.clusters.centres.loc[cluster],
-                                               reference_label=f"Centre of cluster {cluster}").figure,
-                         folder / f"{alliance_id}-profile.png")}
+        "scores": charts.practice_scores(alliance_id, folder / f"{alliance_id}-practice-scores.png"),
+        "profile": charts.profile(alliance_id, folder / f"{alliance_id}-profile.png",
+                                  reference=a.clusters.centres.loc[cluster],
+                                  reference_label=f"Centre of cluster {cluster}")}
 
 
 def _alliance_work(ids: list[str], root: str, template_dir, figures: bool, analysis=None) -> int:
@@ -515,8 +530,11 @@ def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, dict[str, str]] = {"synthesis": _synthesis_figures(a, folder)}
-    for alliance_id in a.latest.maturity["alliance_id"]:
-        out[alliance_id] = _draw_alliance(a, alliance_id, folder)
+    try:
+        for alliance_id in a.latest.maturity["alliance_id"]:
+            out[alliance_id] = _draw_alliance(a, alliance_id, folder)
+    finally:
+        _release_charts()
     return out
 
 
@@ -545,10 +563,13 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
             from tqdm.auto import tqdm
             bar = tqdm(total=len(ids), desc="write-ups", unit="alliance")
         if jobs == 1 or len(ids) < 4:
-            for alliance_id in ids:
-                _alliance_work([alliance_id], str(tmp), template_dir, figures, analysis=a)
-                if bar is not None:
-                    bar.update(1)
+            try:
+                for alliance_id in ids:
+                    _alliance_work([alliance_id], str(tmp), template_dir, figures, analysis=a)
+                    if bar is not None:
+                        bar.update(1)
+            finally:
+                _release_charts()
         else:
             from concurrent.futures import ProcessPoolExecutor
 

@@ -212,6 +212,52 @@ def test_profile_bad_arguments(data):
 
 
 # ------------------------------------------------------------------------------------------------------------
+# 2b. the fast path the report draws its hundreds of charts with
+
+
+def _grey(path) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("L"), dtype=float)
+
+
+@pytest.mark.parametrize("kind", ["practice_scores", "profile"])
+def test_alliance_charts_draw_the_same_picture_as_the_plot_functions(data, tmp_path, kind):
+    """AllianceCharts renders the shared parts once and each alliance's marks over them; the PNG must show what
+    the plot_ function shows on a figure of the same size (up to anti-aliasing where a band overlies a grid line),
+    for several alliances in a row (nothing of one alliance may be left on the next one's chart). The profile has
+    a reference line, as the report's do: the fast path keeps room for one."""
+    from alliance_research.plotting import AllianceCharts
+
+    scores = data["scores"]
+    reference = {"reference": scores.latest().profiles().mean(), "reference_label": "Library mean"}
+    charts = AllianceCharts(scores, dpi=100)
+    alliances = ["kestrel-highways", ALLIANCE, "fellside-nuclear"]
+    try:
+        for alliance in alliances:
+            fast = tmp_path / f"{alliance}-fast.png"
+            if kind == "practice_scores":
+                charts.practice_scores(alliance, fast)
+                ax = plot_practice_scores(scores, alliance)
+            else:
+                charts.profile(alliance, fast, **reference)
+                ax = plot_profile(scores, alliance, **reference)
+            ax.figure.savefig(tmp_path / f"{alliance}-full.png", dpi=100)
+            plt.close(ax.figure)
+            a, b = _grey(fast), _grey(tmp_path / f"{alliance}-full.png")
+            assert a.shape == b.shape
+            differ = np.abs(a - b) > 40  # pixels that changed visibly
+            assert differ.mean() < 0.01, f"{alliance}: {differ.mean():.2%} of pixels differ"
+        # another alliance's chart differs where its marks differ: the fast path really draws each one
+        assert np.abs(_grey(tmp_path / f"{alliances[0]}-fast.png") - _grey(tmp_path / f"{alliances[1]}-fast.png")).mean() > 1
+        again = tmp_path / "again.png"
+        getattr(charts, kind)(alliances[0], again, **(reference if kind == "profile" else {}))
+        assert again.read_bytes() == (tmp_path / f"{alliances[0]}-fast.png").read_bytes()  # same bytes on a rerun
+    finally:
+        charts.close()
+
+
+# ------------------------------------------------------------------------------------------------------------
 # 3. perception gaps
 
 
@@ -512,6 +558,29 @@ def test_cluster_heatmap_rows_are_sorted_by_cluster(clustered):
     assert sorted(seg[0, 1] for seg in separators.get_segments()) == changes.tolist()
     assert [t.get_text() for t in ax.texts if t.get_text().isdigit()] == [str(c) for c in range(res.k)]
     assert xtick_labels(ax) == fw.practices.set_index("practice_id").loc[profiles.columns, "label"].tolist()
+
+
+def test_many_alliances_lose_point_names_and_cell_values_but_keep_rows(clustered):
+    """Beyond LABEL_LIMIT alliances, names on the map and values in the heatmap's cells are left out (unreadable,
+    and slow to place); the heatmap still names every row."""
+    from alliance_research.plotting import LABEL_LIMIT
+
+    profiles = clustered["profiles"]
+    copies = -(-(LABEL_LIMIT + 1) // len(profiles))
+    many = pd.concat([profiles.rename(index=lambda a: f"{a}-{i}" if isinstance(a, str) else a, level="alliance_id")
+                      for i in range(copies)])
+    assert len(many) > LABEL_LIMIT
+    res = cluster_profiles(many, k=3, method="kmeans", n_boot=0, n_null=0, framework=clustered["fw"])
+    ax = plot_cluster_map(many, res)
+    assert not [t for t in ax.texts if t.get_text()]
+    ax = plot_cluster_map(many, res, annotate=True)  # asked for: named all the same
+    assert len([t for t in ax.texts if t.get_text()]) == len(many)
+    ax = plot_cluster_heatmap(many, res, framework=clustered["fw"])
+    assert not [t for t in ax.texts if "." in t.get_text()]
+    assert len(ytick_labels(ax)) == len(many)
+    few = plot_cluster_heatmap(profiles, clustered["ward"], framework=clustered["fw"])
+    assert len([t for t in few.texts if "." in t.get_text()]) == profiles.notna().sum().sum()
+    plt.close("all")
 
 
 def kpi_counts(values, labels, kpi) -> dict[int, int]:
