@@ -1,0 +1,265 @@
+"""Fuzzy-set QCA, pinned to R QCA's documented results on Lipset's data.
+
+Fixtures (``tests/data/qca/``): the datasets ``LR`` (raw), ``LF`` (fuzzy) and ``LC`` (crisp) of the R package QCA
+3.23 (Dusa), after Lipset (1959) as used by Rihoux & De Meur (2009) and Ragin (2008). Published figures:
+
+- calibration: the anchors DEV 400/550/900, URB 25/50/65, LIT 50/75/90, IND 20/30/40, STB 15/9.5/5
+  (decreasing), SURV -9/0/10, log odds -3/0/+3, reproduce every value of ``LF`` to 2 decimals (R QCA's help
+  page of ``LF`` / ``calibrate``);
+- crisp (``LC``), outcome SURV: conservative DEV*~URB*LIT*STB + DEV*LIT*IND*STB with raw coverage .500 and .750
+  and unique coverage .250 and .500 (Rihoux & De Meur 2009, p. 57); parsimonious DEV*STB; outcome ~SURV,
+  parsimonious ~DEV + ~STB;
+- fuzzy (``LF``), outcome SURV, ``truthTable(LF, "SURV", incl.cut = 0.7)``: positive rows 11111, 10101, 10111
+  with consistency .904, .804, .709 and PRI .886, .719, .634; conservative DEV*~URB*LIT*STB (.809, PRI .761,
+  raw coverage .433, unique .196) + DEV*LIT*IND*STB (.843, .821, .622, .385), solution .871, PRI .851, coverage
+  .818; parsimonious DEV*STB (.869, .848, .824); intermediate with every condition expected present DEV*LIT*STB
+  (.869, .848, .824) (Dusa 2019, *QCA with R*, and the package's ``minimize`` help).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alliance_research import qca
+
+DATA = Path(__file__).parent / "data" / "qca"
+CONDITIONS = ["DEV", "URB", "LIT", "IND", "STB"]
+ANCHORS = {"DEV": (400, 550, 900), "URB": (25, 50, 65), "LIT": (50, 75, 90), "IND": (20, 30, 40),
+           "STB": (15, 9.5, 5), "SURV": (-9, 0, 10)}
+
+
+@pytest.fixture(scope="module")
+def lr():
+    return pd.read_csv(DATA / "lipset_raw.csv", index_col="case")
+
+
+@pytest.fixture(scope="module")
+def lf():
+    return pd.read_csv(DATA / "lipset_fuzzy.csv", index_col="case")
+
+
+@pytest.fixture(scope="module")
+def lc():
+    return pd.read_csv(DATA / "lipset_crisp.csv", index_col="case")
+
+
+# --- calibration --------------------------------------------------------------------------------------------------
+
+def test_calibration_reproduces_lipset_fuzzy(lr, lf):
+    calibrated = pd.DataFrame({c: qca.calibrate(lr[c], *a) for c, a in ANCHORS.items()})
+    assert list(calibrated.index) == list(lf.index)
+    np.testing.assert_array_equal(calibrated.round(2).to_numpy(), lf[list(ANCHORS)].to_numpy())
+
+
+def test_calibration_anchors_have_the_stated_log_odds():
+    m = qca.calibrate([400.0, 550.0, 900.0], 400, 550, 900)
+    np.testing.assert_allclose(np.log(m / (1 - m)), [-3, 0, 3], atol=1e-12)
+    m = qca.calibrate([15.0, 9.5, 5.0], 15, 9.5, 5, log_odds=np.log(19))  # decreasing; R's idm = 0.95
+    np.testing.assert_allclose(m, [0.05, 0.5, 0.95], atol=1e-12)
+
+
+def test_calibration_keeps_a_series_index_and_missing_values():
+    x = pd.Series([1.0, np.nan, 3.0], index=["a", "b", "c"], name="score")
+    m = qca.calibrate(x, 1, 2, 3)
+    assert list(m.index) == ["a", "b", "c"] and m.name == "score" and np.isnan(m["b"])
+
+
+def test_crisp_calibration_at_the_crossovers_reproduces_lipset_crisp(lr, lc):
+    crisp = pd.DataFrame({c: qca.calibrate_crisp(lr[c], a[1], decreasing=a[0] > a[2]) for c, a in ANCHORS.items()})
+    pd.testing.assert_frame_equal(crisp, lc[list(ANCHORS)], check_dtype=False)
+
+
+@pytest.mark.parametrize("anchors, match", [((1, 3, 2), "in order"), ((1, 1, 2), "in order"),
+                                            ((1, np.nan, 3), "finite")])
+def test_calibration_refuses_bad_anchors(anchors, match):
+    with pytest.raises(ValueError, match=match):
+        qca.calibrate([1, 2, 3], *anchors)
+
+
+def test_calibration_refuses_text_and_bad_log_odds():
+    with pytest.raises(ValueError, match="must be numbers"):
+        qca.calibrate(["low", "high"], 1, 2, 3)
+    with pytest.raises(ValueError, match="log_odds"):
+        qca.calibrate([1, 2], 1, 2, 3, log_odds=0)
+    with pytest.raises(ValueError, match="missing"):
+        qca.calibrate_crisp([1, np.nan], 2)
+
+
+# --- truth tables -------------------------------------------------------------------------------------------------
+
+def test_crisp_truth_table(lc):
+    tt = qca.truth_table(lc, "SURV", CONDITIONS, incl_cut=1)
+    table = tt.table.set_index("row")
+    # Rihoux & De Meur (2009), table 3.5: nine observed configurations, no contradiction
+    assert list(table.index) == ["00000", "00001", "00100", "00101", "10101", "10110", "10111", "11110", "11111"]
+    assert list(table["n"]) == [3, 2, 2, 1, 2, 1, 2, 1, 4]
+    assert list(table["out"]) == ["0", "0", "0", "0", "1", "0", "1", "0", "1"]
+    assert set(table["consistency"]) == {0.0, 1.0}
+    assert table.loc["11111", "cases"] == "BE,CZ,NL,UK"
+
+
+def test_fuzzy_truth_table_matches_r_qca(lf):
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.7)
+    table = tt.table.set_index("row")
+    positive = table[table["out"] == "1"]
+    assert sorted(positive.index) == ["10101", "10111", "11111"]
+    np.testing.assert_allclose(positive.loc[["11111", "10101", "10111"], "consistency"].round(3),
+                               [0.904, 0.804, 0.709])
+    np.testing.assert_allclose(positive.loc[["11111", "10101", "10111"], "pri"].round(3), [0.886, 0.719, 0.634])
+    assert list(positive.loc[["11111", "10101", "10111"], "n"]) == [4, 2, 2]
+    assert table["n"].sum() == 18 and not tt.unassigned
+
+
+def test_fuzzy_truth_table_cut_off_08_drops_row_10111(lf):
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.8)
+    assert sorted(tt.table.loc[tt.table["out"] == "1", "row"]) == ["10101", "11111"]
+
+
+def test_frequency_cut_off_makes_remainders(lf):
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.7, n_cut=3)
+    assert list(tt.table.loc[tt.table["out"] != "?", "row"]) == ["00000", "11111"]
+    assert qca.minimise(tt, "conservative").expression == "DEV*URB*LIT*IND*STB"
+
+
+# --- minimisation -------------------------------------------------------------------------------------------------
+
+def test_crisp_conservative_solution_rihoux_de_meur(lc):
+    sol = qca.minimise(qca.truth_table(lc, "SURV", CONDITIONS, incl_cut=1), "conservative")
+    assert sol.expression == "DEV*~URB*LIT*STB + DEV*LIT*IND*STB"
+    np.testing.assert_allclose(sol.terms["raw_coverage"], [0.5, 0.75])
+    np.testing.assert_allclose(sol.terms["unique_coverage"], [0.25, 0.5])
+    assert sol.consistency == 1 and sol.coverage == 1
+
+
+def test_crisp_parsimonious_solutions(lc):
+    assert qca.minimise(qca.truth_table(lc, "SURV", CONDITIONS, incl_cut=1), "parsimonious").expression == "DEV*STB"
+    negated = qca.minimise(qca.truth_table(lc, "~SURV", CONDITIONS, incl_cut=1), "parsimonious")
+    assert negated.expression == "~DEV + ~STB" and negated.models == [["~DEV", "~STB"]]
+
+
+@pytest.fixture(scope="module")
+def fuzzy_tt(lf):
+    return qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.7)
+
+
+def test_fuzzy_conservative_solution_matches_r_qca(fuzzy_tt):
+    sol = qca.minimise(fuzzy_tt, "conservative")
+    assert sol.expression == "DEV*~URB*LIT*STB + DEV*LIT*IND*STB"
+    figures = sol.terms[["consistency", "pri", "raw_coverage", "unique_coverage"]].round(3).to_numpy()
+    np.testing.assert_allclose(figures, [[0.809, 0.761, 0.433, 0.196], [0.843, 0.821, 0.622, 0.385]])
+    assert (round(sol.consistency, 3), round(sol.pri, 3), round(sol.coverage, 3)) == (0.871, 0.851, 0.818)
+
+
+def test_fuzzy_parsimonious_solution_matches_r_qca(fuzzy_tt):
+    sol = qca.minimise(fuzzy_tt, "parsimonious")
+    assert sol.expression == "DEV*STB"
+    assert (round(sol.consistency, 3), round(sol.pri, 3), round(sol.coverage, 3)) == (0.869, 0.848, 0.824)
+    assert sol.terms.loc[0, "cases"] == "BE,CZ,FI,FR,IE,NL,SE,UK"
+
+
+def test_fuzzy_intermediate_solution_matches_r_qca(fuzzy_tt):
+    sol = qca.minimise(fuzzy_tt, "intermediate", directional=dict.fromkeys(CONDITIONS, 1))
+    assert sol.expression == "DEV*LIT*STB"
+    assert (round(sol.consistency, 3), round(sol.pri, 3), round(sol.coverage, 3)) == (0.869, 0.848, 0.824)
+    # the same expectations as a sequence, in condition order
+    assert qca.minimise(fuzzy_tt, "intermediate", directional=[1] * 5).expression == "DEV*LIT*STB"
+
+
+def test_intermediate_without_expectations_is_the_conservative_solution(fuzzy_tt):
+    # no expectation: no remainder is an easy counterfactual, so no literal may be dropped
+    sol = qca.minimise(fuzzy_tt, "intermediate", directional={})
+    assert sol.expression == "DEV*~URB*LIT*STB + DEV*LIT*IND*STB"
+
+
+def test_intermediate_lies_between_conservative_and_parsimonious(lf):
+    tt = qca.truth_table(lf, "~SURV", CONDITIONS, incl_cut=0.8)
+    sol = qca.minimise(tt, "intermediate", directional=dict.fromkeys(CONDITIONS, 0))
+    # every intermediate term implies a parsimonious term and is implied by a conservative one
+    pars = qca.minimise(tt, "parsimonious").models[0]
+    cons = qca.minimise(tt, "conservative").models[0]
+    literals = [set(t.split("*")) for t in sol.models[0]]
+    assert all(any(set(p.split("*")) <= t for p in pars) for t in literals)
+    assert all(any(t <= set(c.split("*")) for t in literals) for c in cons)
+
+
+def test_term_membership_is_the_minimum_of_its_literals(lf):
+    m = qca.membership(lf, "DEV*~URB")
+    assert m["AU"] == min(0.81, 1 - 0.12) and m["BE"] == pytest.approx(0.11)
+
+
+def test_no_positive_row_gives_an_empty_solution_with_a_message(lf):
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.95)
+    sol = qca.minimise(tt, "parsimonious")
+    assert sol.expression == "" and sol.terms.empty and np.isnan(sol.coverage)
+    assert "no truth-table row is consistent enough" in sol.message
+    assert sol.summary().loc[0, "expression"] == "(none)"
+
+
+def test_cases_at_the_crossover_belong_to_no_row():
+    data = pd.DataFrame({"A": [0.9, 0.5, 0.1], "Y": [0.8, 0.6, 0.2]}, index=["p", "q", "r"])
+    tt = qca.truth_table(data, "Y", ["A"])
+    assert tt.unassigned == ["q"] and tt.table["n"].sum() == 2
+
+
+# --- necessity ----------------------------------------------------------------------------------------------------
+
+def test_necessity_by_hand():
+    # min(x, y) = 0.8, 0.4, 0.2 (sum 1.4); sum y = 1.9; sum x = 1.5; sum(1 - x) = 1.5; sum(1 - min) = 1.6
+    data = pd.DataFrame({"A": [0.9, 0.4, 0.2], "Y": [0.8, 0.6, 0.5]})
+    table = qca.necessity(data, "Y", ["A"]).set_index("condition")
+    assert list(table.index) == ["A", "~A"]
+    assert table.loc["A", "consistency"] == pytest.approx(1.4 / 1.9)
+    assert table.loc["A", "coverage"] == pytest.approx(1.4 / 1.5)
+    assert table.loc["A", "relevance"] == pytest.approx(1.5 / 1.6)
+    # ~A = 0.1, 0.6, 0.8: min with y = 0.1, 0.6, 0.5
+    assert table.loc["~A", "consistency"] == pytest.approx(1.2 / 1.9)
+    assert table.loc["~A", "coverage"] == pytest.approx(1.2 / 1.5)
+
+
+def test_necessity_lipset(lf):
+    table = qca.necessity(lf, "SURV", CONDITIONS).set_index("condition")
+    # LIT is the (near-)necessary condition of survival in Lipset's data (Dusa 2019, ch. 5): consistency .991
+    assert round(table.loc["LIT", "consistency"], 3) == 0.991
+    assert round(table.loc["STB", "consistency"], 3) == 0.920
+    y, x = lf["SURV"], lf["LIT"]
+    assert table.loc["LIT", "coverage"] == pytest.approx(np.minimum(x, y).sum() / x.sum())
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+def test_bad_inputs_raise_clear_errors(lf):
+    with pytest.raises(ValueError, match="outcome not in the data: OUT"):
+        qca.truth_table(lf, "OUT", CONDITIONS)
+    with pytest.raises(ValueError, match="conditions not in the data: GDP"):
+        qca.truth_table(lf, "SURV", ["DEV", "GDP"])
+    with pytest.raises(ValueError, match="cannot also be a condition"):
+        qca.truth_table(lf, "SURV", ["DEV", "SURV"])
+    bad = lf.assign(DEV=lf["DEV"] * 100)
+    with pytest.raises(ValueError, match="memberships from 0 to 1.*case 'AU'"):
+        qca.truth_table(bad, "SURV", CONDITIONS)
+    with pytest.raises(ValueError, match="incl_cut"):
+        qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=80)
+    with pytest.raises(ValueError, match="n_cut"):
+        qca.truth_table(lf, "SURV", CONDITIONS, n_cut=0)
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.7)
+    with pytest.raises(ValueError, match="solution must be one of"):
+        qca.minimise(tt, "complex")
+    with pytest.raises(ValueError, match="needs directional expectations"):
+        qca.minimise(tt, "intermediate")
+    with pytest.raises(ValueError, match="not a condition"):
+        qca.minimise(tt, "intermediate", directional={"GDP": 1})
+    with pytest.raises(ValueError, match="must be 1 \\(present\\)"):
+        qca.minimise(tt, "intermediate", directional={"DEV": "yes"})
+    with pytest.raises(ValueError, match="takes a TruthTable"):
+        qca.minimise(lf)
+
+
+def test_too_many_conditions_are_refused():
+    data = pd.DataFrame(np.full((3, qca.MAX_CONDITIONS + 2), 0.7))
+    data.columns = [f"C{i}" for i in range(qca.MAX_CONDITIONS + 1)] + ["Y"]
+    with pytest.raises(ValueError, match="at most"):
+        qca.truth_table(data, "Y")
