@@ -42,15 +42,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["calibrate", "calibrate_crisp", "truth_table", "TruthTable", "minimise", "Solution", "necessity",
-           "membership", "MAX_CONDITIONS", "MIN_CASES"]
+           "membership", "library_data", "LibraryData", "library_qca", "scale_anchors",
+           "MAX_CONDITIONS", "OUTCOME_QUANTILES", "INCL_CUT"]
 
 #: More conditions than this are refused: :math:`2^k` corners outgrow any case-study library, and the
 #: minimisation enumerates :math:`3^k` terms.
 MAX_CONDITIONS = 10
-
-#: Below this many cases QCA is not run by :func:`library_qca`; below ``2 * MIN_CASES`` its result is called
-#: descriptive (as ``outcomes.MIN_N``).
-MIN_CASES = 5
 
 _EPS = 1e-10  # cut-offs compare with a tolerance, as R QCA does, so 0.8 read as 0.7999999999 still counts
 
@@ -675,3 +672,255 @@ def necessity(data: pd.DataFrame, outcome: str, conditions: list[str] | None = N
                          "coverage": both.sum() / x.sum() if x.sum() > 0 else np.nan,
                          "relevance": (1 - x).sum() / (1 - both).sum() if (1 - both).sum() > 0 else np.nan})
     return pd.DataFrame(rows, columns=["condition", "consistency", "coverage", "relevance"])
+
+
+# --- applied to a library -----------------------------------------------------------------------------------------
+
+#: Quantiles of the KPI's values used as its anchors when none are given: exclusion, crossover, inclusion.
+OUTCOME_QUANTILES = (0.1, 0.5, 0.9)
+
+#: The consistency cut-off :func:`library_qca` uses (and the synthesis reports): Ragin's usual 0.8.
+INCL_CUT = 0.8
+
+
+@dataclass(frozen=True)
+class LibraryData:
+    """The calibrated table of a library for QCA: the result of :func:`library_data`.
+
+    Attributes
+    ----------
+    raw : DataFrame
+        One row per alliance (index ``alliance_id``): the condition scores and the KPI value.
+    data : DataFrame
+        The same, calibrated into set memberships.
+    outcome : str
+        The outcome column (the KPI id): membership in "alliances with a strong <KPI>", whichever direction is
+        better.
+    conditions : list of str
+        The condition columns (area or practice ids).
+    anchors : DataFrame
+        One row per column of ``data``: ``set``, ``exclusion``, ``crossover``, ``inclusion``, ``basis`` (why).
+    caveats : list of str
+        What the reader must keep in mind, in plain words.
+    directional : dict
+        The directional expectations: every condition present (more mature practice goes with better delivery,
+        the premise of the Alliancing Code of Practice).
+    """
+
+    raw: pd.DataFrame
+    data: pd.DataFrame
+    outcome: str
+    conditions: list
+    anchors: pd.DataFrame
+    caveats: list
+    directional: dict
+
+
+def _condition_scores(scores, conditions) -> pd.DataFrame:
+    latest = scores.latest()
+    fw = latest.framework
+    areas = latest.profiles(level="area").droplevel("wave")
+    practices = latest.profiles().droplevel("wave")
+    if isinstance(conditions, str) and conditions in ("areas", "practices"):
+        table = areas if conditions == "areas" else practices
+    else:
+        if isinstance(conditions, str):
+            conditions = [conditions]
+        conditions = [str(c) for c in conditions]
+        unknown = [c for c in conditions if c not in fw.area_ids and c not in fw.practice_ids]
+        if unknown:
+            raise ValueError(f"conditions must be 'areas', 'practices' or area and practice ids of framework "
+                             f"{fw.id!r}; unknown: {', '.join(unknown)}")
+        table = pd.concat([areas, practices], axis=1)
+        table = table.loc[:, ~table.columns.duplicated()][conditions]
+    if table.shape[1] > MAX_CONDITIONS:
+        raise ValueError(f"{table.shape[1]} conditions are too many for QCA (at most {MAX_CONDITIONS}); choose "
+                         f"a few area or practice ids")
+    return table
+
+
+def scale_anchors(framework) -> tuple[tuple[float, float, float], str]:
+    """The default anchors of a maturity score and why: one level above the scale's bottom (out), its middle
+    (crossover) and one level below its top (in); 1, 2 and 3 on the 0-4 scale.
+
+    Returns
+    -------
+    tuple
+        ``(exclusion, crossover, inclusion)`` and the sentence that justifies them with the level names.
+    """
+    lo, hi = framework.min_score, framework.max_score
+    anchors = (float(lo + 1), (lo + hi) / 2, float(hi - 1))
+    if not anchors[0] < anchors[1] < anchors[2]:
+        raise ValueError(f"the scale {lo}-{hi} is too short for default anchors; give anchors")
+    names = framework.level_names
+    basis = "the rubric's scale: " + ", ".join(
+        f"{what} at {a:g}" + (f" ({names[int(a)]})" if float(a).is_integer() and int(a) in names else "")
+        for what, a in zip(("out", "crossover", "in"), anchors))
+    return anchors, basis
+
+
+def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *, conditions="areas",
+                 anchors=None, outcome_anchors=None, how: str = "mean") -> LibraryData:
+    """Conditions from maturity scores and the outcome from a KPI, calibrated with stated anchors.
+
+    Parameters
+    ----------
+    scores : Scores
+        From :func:`~alliance_research.scoring.score_library`; each alliance's latest wave is used.
+    outcomes, kpis : DataFrame
+        ``Library.outcomes`` and ``Library.kpis``.
+    kpi : str
+        The KPI whose strong values are the outcome.
+    conditions : "areas", "practices" or list of str
+        Area scores (default), practice scores, or chosen area and practice ids. At most ``MAX_CONDITIONS``.
+    anchors : sequence of three numbers, optional
+        Exclusion, crossover and inclusion for every condition. Default: from the rubric's scale, one level
+        above its bottom, its middle, and one level below its top (1, 2, 3 on the 0-4 scale: *Emerging*,
+        *Developing*, *Established*).
+    outcome_anchors : sequence of three numbers, optional
+        Exclusion, crossover and inclusion of the KPI, in its own unit, ordered from worse to better (for a KPI
+        where lower is better, exclusion is the largest). Default: its 10th, 50th and 90th percentiles across
+        the alliances, turned round when lower is better.
+    how : {"mean", "latest"}
+        A KPI's value per alliance (:func:`~alliance_research.outcomes.alliance_kpis`).
+
+    Returns
+    -------
+    LibraryData
+
+    Notes
+    -----
+    Calibration is direct [Rag08]_ (:func:`calibrate`). The condition anchors read the scale's level names: an
+    alliance is fully in "practices of this area established" at *Established*, fully out at *Emerging*, and
+    most ambiguous at *Developing*. A KPI seldom has such substantive anchors; the default quantiles make the
+    outcome "strong *relative to this library*", which the caveats say.
+    """
+    from .outcomes import alliance_kpis
+
+    table = _condition_scores(scores, conditions)
+    fw = scores.framework
+    values = alliance_kpis(outcomes, kpis, how)
+    values = values[values["kpi"] == kpi]
+    if values.empty:
+        known = sorted(set(outcomes["kpi"])) if len(outcomes) else []
+        raise ValueError(f"KPI {kpi!r} has no values; KPIs with values: {', '.join(known) or 'none'}")
+    meta = values.iloc[0]
+    higher_is_better = meta["higher_is_better"]
+    if higher_is_better != higher_is_better:  # NaN: kpis.csv does not say
+        raise ValueError(f"kpis.csv does not say whether a higher {kpi} is better; QCA needs the direction")
+    higher_is_better = bool(higher_is_better)
+    y = values.set_index("alliance_id")["value"].rename(kpi)
+    raw = table.join(y, how="inner").dropna()
+    dropped = sorted(set(table.index) ^ set(y.index) | set(table.join(y, how="inner").index) - set(raw.index))
+    rows = []
+    if anchors is None:
+        anchors, basis = scale_anchors(fw)
+    else:
+        basis = "given"
+    anchors = tuple(float(a) for a in anchors)
+    if len(anchors) != 3:
+        raise ValueError(f"anchors must be three numbers (exclusion, crossover, inclusion); got {anchors}")
+    data = pd.DataFrame(index=raw.index)
+    for c in table.columns:
+        data[c] = calibrate(raw[c], *anchors)
+        rows.append({"set": c, "exclusion": anchors[0], "crossover": anchors[1], "inclusion": anchors[2],
+                     "basis": basis})
+    if outcome_anchors is None:
+        if len(raw) == 0:
+            raise ValueError(f"no alliance has both scores and a value of {kpi}")
+        q = np.quantile(raw[kpi].to_numpy(), OUTCOME_QUANTILES)
+        if not q[0] < q[1] < q[2]:
+            raise ValueError(f"the values of {kpi} are too alike to anchor a calibration on their percentiles "
+                             f"({', '.join(f'{v:g}' for v in q)}); give outcome_anchors")
+        outcome_anchors = tuple(q if higher_is_better else q[::-1])
+        o_basis = ("the library's own 10th, 50th and 90th percentiles"
+                   + ("" if higher_is_better else ", turned round since lower is better"))
+    else:
+        outcome_anchors = tuple(float(a) for a in outcome_anchors)
+        o_basis = "given"
+        if len(outcome_anchors) != 3:
+            raise ValueError(f"outcome_anchors must be three numbers; got {outcome_anchors}")
+        e, i = outcome_anchors[0], outcome_anchors[2]
+        if (i > e) != higher_is_better:
+            better = "higher" if higher_is_better else "lower"
+            raise ValueError(f"outcome_anchors must run from worse to better: a {better} {kpi} is better, so "
+                             f"inclusion must be {'above' if higher_is_better else 'below'} exclusion; got "
+                             f"{outcome_anchors}")
+    data[kpi] = calibrate(raw[kpi], *outcome_anchors)
+    rows.append({"set": kpi, "exclusion": outcome_anchors[0], "crossover": outcome_anchors[1],
+                 "inclusion": outcome_anchors[2], "basis": o_basis})
+    conditions = [str(c) for c in table.columns]
+    caveats = _caveats(data, kpi, conditions, dropped, o_basis)
+    return LibraryData(raw, data, kpi, conditions, pd.DataFrame(rows), caveats, dict.fromkeys(conditions, 1))
+
+
+def _caveats(data: pd.DataFrame, kpi: str, conditions: list[str], dropped: list[str], outcome_basis: str):
+    from .outcomes import _sample_note
+
+    n, k = len(data), len(conditions)
+    observed = len({tuple(r) for r in (data[conditions].to_numpy() > 0.5).astype(int)})
+    caveats = [f"{_sample_note(n)}: QCA describes which combinations go with a strong {kpi} in these {n} "
+               f"alliances; it does not show that the practices cause it",
+               f"limited diversity: the {n} alliances fall in {observed} of the {2 ** k} possible combinations of "
+               f"{k} conditions; the parsimonious solution assumes outcomes for the other {2 ** k - observed}, "
+               f"the intermediate one only where that agrees with more mature practice going with better delivery"]
+    if outcome_basis.startswith("the library"):
+        caveats.append(f"the anchors of {kpi} are {outcome_basis}: a strong {kpi} means strong for this "
+                       f"library, not against an external benchmark")
+    at_crossover = sorted(data.index[(data[conditions] == 0.5).any(axis=1)])
+    if at_crossover:
+        caveats.append("at the crossover of a condition, so in no truth-table row: " + ", ".join(at_crossover))
+    if dropped:
+        caveats.append(f"left out for want of scores or a value of {kpi}: " + ", ".join(dropped))
+    return caveats
+
+
+def library_qca(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, conditions="areas", incl_cut: float = INCL_CUT,
+                n_cut: int = 1, how: str = "mean") -> pd.DataFrame:
+    """QCA of every KPI of a library: which combinations of conditions go with a strong value of it.
+
+    Parameters
+    ----------
+    scores, outcomes, kpis, conditions, how
+        As in :func:`library_data` (default anchors).
+    incl_cut, n_cut : float, int
+        As in :func:`truth_table`.
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI and solution (``conservative``, ``intermediate`` with every condition expected present,
+        ``parsimonious``): ``kpi``, ``label``, ``n``, ``solution``, ``expression`` (empty when none),
+        ``consistency``, ``pri``, ``coverage`` and ``conclusion`` (plain words, with the small-N caveat). A KPI
+        with fewer than ``outcomes.MIN_N`` alliances is not analysed (one row, solution ``"none"``).
+    """
+    from .outcomes import MIN_N, _sample_note
+
+    columns = ["kpi", "label", "n", "solution", "expression", "consistency", "pri", "coverage", "conclusion"]
+    rows = []
+    for kpi, label in zip(kpis["kpi"], kpis["label"]):
+        if not (outcomes["kpi"] == kpi).any():
+            continue
+        name = label if isinstance(label, str) and label else kpi
+        try:
+            ld = library_data(scores, outcomes, kpis, kpi, conditions=conditions, how=how)
+            n, reason = len(ld.data), (_sample_note(len(ld.data)) if len(ld.data) < MIN_N else "")
+        except ValueError as err:  # no direction, or no spread to anchor on: said in the table, not raised
+            n, reason = int(outcomes.loc[outcomes["kpi"] == kpi, "alliance_id"].nunique()), f"not analysed: {err}"
+        if reason:
+            rows.append({"kpi": kpi, "label": label, "n": n, "solution": "none", "expression": "",
+                         "consistency": np.nan, "pri": np.nan, "coverage": np.nan, "conclusion": reason})
+            continue
+        tt = truth_table(ld.data, kpi, ld.conditions, incl_cut=incl_cut, n_cut=n_cut)
+        for kind in _KINDS[0], _KINDS[2], _KINDS[1]:
+            sol = minimise(tt, kind, directional=ld.directional)
+            if sol.expression:
+                conclusion = (f"{sol.expression} goes with a strong outcome on {name} (consistency "
+                              f"{sol.consistency:.2f}, coverage {sol.coverage:.2f}); {_sample_note(n)}")
+            else:
+                conclusion = (f"no combination goes consistently with a strong outcome on {name} (consistency "
+                              f"cut-off {incl_cut:g}); {_sample_note(n)}")
+            rows.append({"kpi": kpi, "label": label, "n": n, "solution": kind, "expression": sol.expression,
+                         "consistency": sol.consistency, "pri": sol.pri, "coverage": sol.coverage,
+                         "conclusion": conclusion})
+    return pd.DataFrame(rows, columns=columns)

@@ -263,3 +263,114 @@ def test_too_many_conditions_are_refused():
     data.columns = [f"C{i}" for i in range(qca.MAX_CONDITIONS + 1)] + ["Y"]
     with pytest.raises(ValueError, match="at most"):
         qca.truth_table(data, "Y")
+
+
+# --- the example library ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def example():
+    import alliance_research as ar
+
+    lib = ar.load_library()
+    return lib, ar.score_library(lib, n_boot=0)
+
+
+def test_library_data_calibrates_area_scores_and_a_kpi(example):
+    lib, scores = example
+    ld = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target")
+    fw = lib.framework
+    assert ld.conditions == fw.area_ids and ld.outcome == "cost_vs_target"
+    assert list(ld.data.columns) == [*fw.area_ids, "cost_vs_target"]
+    # the rubric's 0-4 scale gives the anchors 1, 2, 3, named by its levels
+    areas = ld.anchors.set_index("set").loc[fw.area_ids]
+    assert (areas[["exclusion", "crossover", "inclusion"]].to_numpy() == [1, 2, 3]).all()
+    assert "(Developing)" in areas["basis"].iloc[0]
+    # the KPI's anchors are its 10th, 50th and 90th percentiles over the alliances with scores and a value
+    values = ld.raw["cost_vs_target"].to_numpy()
+    kpi = ld.anchors.set_index("set").loc["cost_vs_target"]
+    np.testing.assert_allclose(kpi[["exclusion", "crossover", "inclusion"]].astype(float),
+                               np.quantile(values, [0.1, 0.5, 0.9]))
+    latest = scores.latest().profiles(level="area").droplevel("wave")
+    expected = qca.calibrate(latest.loc[ld.data.index, fw.area_ids[0]], 1, 2, 3)
+    np.testing.assert_allclose(ld.data[fw.area_ids[0]], expected)
+    assert ld.directional == dict.fromkeys(fw.area_ids, 1)
+    text = " ".join(ld.caveats)
+    assert f"n = {len(ld.data)}" in text and "does not show that the practices cause it" in text
+    assert "limited diversity" in text and "relative" not in text and "for this library" in text
+    # every alliance either analysed or named as left out
+    left_out = next(c for c in ld.caveats if c.startswith("left out"))
+    assert all(a in ld.data.index or a in left_out for a in lib.alliances["alliance_id"])
+
+
+def test_library_data_lower_is_better_turns_the_anchors_round(example):
+    lib, scores = example
+    ld = qca.library_data(scores, lib.outcomes, lib.kpis, "accident_frequency_rate")
+    kpi = ld.anchors.set_index("set").loc["accident_frequency_rate"]
+    assert kpi["exclusion"] > kpi["crossover"] > kpi["inclusion"] and "turned round" in kpi["basis"]
+    best = ld.raw["accident_frequency_rate"].idxmin()
+    assert ld.data.loc[best, "accident_frequency_rate"] == ld.data["accident_frequency_rate"].max()
+
+
+def test_library_data_given_anchors_and_chosen_conditions(example):
+    lib, scores = example
+    areas = lib.framework.area_ids[:2]
+    ld = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=areas, anchors=(0.5, 2, 3.5),
+                          outcome_anchors=(0, 2, 4))
+    assert ld.conditions == areas
+    assert ld.anchors["basis"].eq("given").all()
+    assert not any("for this library" in c for c in ld.caveats)
+    practice = lib.framework.practice_ids[0]
+    assert qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=[practice]).conditions == [
+        practice]
+
+
+def test_library_data_refuses_bad_choices(example):
+    lib, scores = example
+    with pytest.raises(ValueError, match="KPI 'nope' has no values; KPIs with values: "):
+        qca.library_data(scores, lib.outcomes, lib.kpis, "nope")
+    with pytest.raises(ValueError, match="unknown: not-an-area"):
+        qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=["not-an-area"])
+    with pytest.raises(ValueError, match="too many for QCA"):
+        qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions="practices")
+    with pytest.raises(ValueError, match="from worse to better"):
+        qca.library_data(scores, lib.outcomes, lib.kpis, "accident_frequency_rate", outcome_anchors=(0.1, 0.2, 0.3))
+    flat = lib.outcomes.assign(value=1.0)
+    with pytest.raises(ValueError, match="too alike"):
+        qca.library_data(scores, flat, lib.kpis, "cost_vs_target")
+
+
+def test_library_qca_states_every_kpi_with_n_and_a_caveat(example):
+    lib, scores = example
+    table = qca.library_qca(scores, lib.outcomes, lib.kpis)
+    assert list(table["kpi"].unique()) == list(lib.kpis["kpi"])
+    assert set(table["solution"]) == {"conservative", "intermediate", "parsimonious"}
+    assert table["conclusion"].str.contains("not a finding").all()
+    # the intermediate solution lies between the others: as consistent as the parsimonious one at least
+    wide = table.pivot(index="kpi", columns="solution", values="consistency").dropna()
+    assert (wide["intermediate"] >= wide["parsimonious"] - 1e-12).all()
+    empty = table[table["expression"] == ""]
+    assert empty["conclusion"].str.startswith("no combination goes consistently").all()
+    # a KPI with too few alliances, and one whose values do not spread, are stated, not raised
+    few = lib.outcomes[lib.outcomes["alliance_id"].isin(sorted(set(lib.outcomes["alliance_id"]))[:3])]
+    assert qca.library_qca(scores, few, lib.kpis)["conclusion"].str.startswith("not tested").all()
+    flat = qca.library_qca(scores, lib.outcomes.assign(value=1.0), lib.kpis)
+    assert (flat["solution"] == "none").all() and flat["conclusion"].str.contains("too alike").all()
+
+
+def test_synthesis_shows_configurations_only_with_outcomes(example):
+    from dataclasses import replace
+
+    from alliance_research import writeups
+    from alliance_research.analysis import analyse
+
+    lib, _ = example
+    a = analyse(lib, n_boot=20, cluster_boot=5)
+    page = writeups.render_synthesis(a)
+    assert "### Which combinations of practice areas go with strong outcomes?" in page
+    for r in a.qca[a.qca["solution"] == "intermediate"].itertuples():
+        assert (f"`{r.expression}`" if r.expression else "none at this consistency") in page
+    html = writeups.render_synthesis(a, fmt="html")
+    assert "<h3>Which combinations of practice areas go with strong outcomes?</h3>" in html
+    without = replace(a, qca=pd.DataFrame(), kpi_values=pd.DataFrame(), kpi_by_cluster=pd.DataFrame(),
+                      maturity_vs_kpi=pd.DataFrame())
+    assert "Which combinations" not in writeups.render_synthesis(without)
