@@ -36,13 +36,14 @@ References
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["calibrate", "calibrate_crisp", "truth_table", "TruthTable", "minimise", "Solution", "necessity",
-           "membership", "library_data", "LibraryData", "library_qca", "scale_anchors",
+           "membership", "sensitivity", "library_data", "LibraryData", "library_qca", "scale_anchors", "short_names",
            "MAX_CONDITIONS", "OUTCOME_QUANTILES", "INCL_CUT"]
 
 #: More conditions than this are refused: :math:`2^k` corners outgrow any case-study library, and the
@@ -690,16 +691,18 @@ class LibraryData:
     Attributes
     ----------
     raw : DataFrame
-        One row per alliance (index ``alliance_id``): the condition scores and the KPI value.
+        One row per alliance (index ``alliance_id``): the condition scores (columns named by
+        :func:`short_names`) and the KPI value (column named by the KPI id).
     data : DataFrame
         The same, calibrated into set memberships.
     outcome : str
         The outcome column (the KPI id): membership in "alliances with a strong <KPI>", whichever direction is
         better.
     conditions : list of str
-        The condition columns (area or practice ids).
+        The condition columns: short names of the area or practice ids (``anchors`` says which is which).
     anchors : DataFrame
-        One row per column of ``data``: ``set``, ``exclusion``, ``crossover``, ``inclusion``, ``basis`` (why).
+        One row per column of ``data``: ``set`` (the column), ``label`` (the area, practice or KPI it stands
+        for), ``exclusion``, ``crossover``, ``inclusion``, ``basis`` (why).
     caveats : list of str
         What the reader must keep in mind, in plain words.
     directional : dict
@@ -739,6 +742,18 @@ def _condition_scores(scores, conditions) -> pd.DataFrame:
     return table
 
 
+def short_names(ids: list[str]) -> dict[str, str]:
+    """Short condition names for expressions: the initials of an id's words, upper case, as QCA reports write
+    conditions (``"integrated-performance-management"`` becomes ``"IPM"``); the ids themselves when the initials
+    of two of them coincide.
+    """
+    ids = [str(i) for i in ids]
+    short = {i: "".join(w[0] for w in re.split(r"[-_\s]+", i) if w).upper() for i in ids}
+    if len(set(short.values())) < len(ids) or not all(short.values()):
+        return {i: i for i in ids}
+    return short
+
+
 def scale_anchors(framework) -> tuple[tuple[float, float, float], str]:
     """The default anchors of a maturity score and why: one level above the scale's bottom (out), its middle
     (crossover) and one level below its top (in); 1, 2 and 3 on the 0-4 scale.
@@ -759,7 +774,7 @@ def scale_anchors(framework) -> tuple[tuple[float, float, float], str]:
     return anchors, basis
 
 
-def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *, conditions="areas",
+def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str | None = None, *, conditions="areas",
                  anchors=None, outcome_anchors=None, how: str = "mean") -> LibraryData:
     """Conditions from maturity scores and the outcome from a KPI, calibrated with stated anchors.
 
@@ -769,8 +784,8 @@ def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *
         From :func:`~alliance_research.scoring.score_library`; each alliance's latest wave is used.
     outcomes, kpis : DataFrame
         ``Library.outcomes`` and ``Library.kpis``.
-    kpi : str
-        The KPI whose strong values are the outcome.
+    kpi : str, optional
+        The KPI whose strong values are the outcome (default: the first of ``kpis`` with values).
     conditions : "areas", "practices" or list of str
         Area scores (default), practice scores, or chosen area and practice ids. At most ``MAX_CONDITIONS``.
     anchors : sequence of three numbers, optional
@@ -799,7 +814,16 @@ def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *
 
     table = _condition_scores(scores, conditions)
     fw = scores.framework
+    names = short_names(list(table.columns))
+    labels = dict(zip(fw.areas["area_id"], fw.areas["area"])) | dict(zip(fw.practices["practice_id"],
+                                                                          fw.practices["label"]))
+    labels = {names[c]: labels.get(c, c) for c in table.columns}
+    table = table.rename(columns=names)
     values = alliance_kpis(outcomes, kpis, how)
+    if not len(values):
+        raise ValueError("the library has no outcome data (data/outcomes.csv): QCA needs a KPI as its outcome")
+    if kpi is None:
+        kpi = next(k for k in [*kpis["kpi"], *values["kpi"]] if k in set(values["kpi"]))
     values = values[values["kpi"] == kpi]
     if values.empty:
         known = sorted(set(outcomes["kpi"])) if len(outcomes) else []
@@ -823,8 +847,8 @@ def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *
     data = pd.DataFrame(index=raw.index)
     for c in table.columns:
         data[c] = calibrate(raw[c], *anchors)
-        rows.append({"set": c, "exclusion": anchors[0], "crossover": anchors[1], "inclusion": anchors[2],
-                     "basis": basis})
+        rows.append({"set": c, "label": labels[c], "exclusion": anchors[0], "crossover": anchors[1],
+                     "inclusion": anchors[2], "basis": basis})
     if outcome_anchors is None:
         if len(raw) == 0:
             raise ValueError(f"no alliance has both scores and a value of {kpi}")
@@ -847,7 +871,8 @@ def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str, *
                              f"inclusion must be {'above' if higher_is_better else 'below'} exclusion; got "
                              f"{outcome_anchors}")
     data[kpi] = calibrate(raw[kpi], *outcome_anchors)
-    rows.append({"set": kpi, "exclusion": outcome_anchors[0], "crossover": outcome_anchors[1],
+    label = meta["label"] if isinstance(meta["label"], str) and meta["label"] else kpi
+    rows.append({"set": kpi, "label": label, "exclusion": outcome_anchors[0], "crossover": outcome_anchors[1],
                  "inclusion": outcome_anchors[2], "basis": o_basis})
     conditions = [str(c) for c in table.columns]
     caveats = _caveats(data, kpi, conditions, dropped, o_basis)
@@ -924,3 +949,38 @@ def library_qca(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, condition
                          "consistency": sol.consistency, "pri": sol.pri, "coverage": sol.coverage,
                          "conclusion": conclusion})
     return pd.DataFrame(rows, columns=columns)
+
+
+def sensitivity(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None, *,
+                incl_cuts=(0.75, 0.8, 0.85, 0.9), solution: str = "intermediate", directional=None,
+                pri_cut: float = 0.0, n_cut: int = 1) -> pd.DataFrame:
+    """How the solution changes with the consistency cut-off: a robustness check.
+
+    Parameters
+    ----------
+    data, outcome, conditions, pri_cut, n_cut
+        As in :func:`truth_table`.
+    incl_cuts : sequence of float
+        The consistency cut-offs to try.
+    solution, directional
+        As in :func:`minimise`.
+
+    Returns
+    -------
+    DataFrame
+        One row per cut-off: ``incl_cut``, ``positive_rows`` (how many truth-table rows are positive),
+        ``expression`` (empty when none), ``consistency``, ``pri``, ``coverage``.
+
+    Notes
+    -----
+    Schneider & Wagemann [SW12]_ (ch. 11) ask that a solution be reported with how it changes under
+    reasonable changes of the cut-offs: a result that appears or vanishes between 0.75 and 0.9 is fragile.
+    """
+    rows = []
+    for cut in incl_cuts:
+        tt = truth_table(data, outcome, conditions, incl_cut=cut, pri_cut=pri_cut, n_cut=n_cut)
+        sol = minimise(tt, solution, directional=directional)
+        rows.append({"incl_cut": float(cut), "positive_rows": int((tt.table["out"] == "1").sum()),
+                     "expression": sol.expression, "consistency": sol.consistency, "pri": sol.pri,
+                     "coverage": sol.coverage})
+    return pd.DataFrame(rows, columns=["incl_cut", "positive_rows", "expression", "consistency", "pri", "coverage"])

@@ -18,7 +18,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from .analysis import Analysis
-from .qca import INCL_CUT, OUTCOME_QUANTILES, scale_anchors
+from .qca import INCL_CUT, OUTCOME_QUANTILES, scale_anchors, short_names
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
            "write_figures", "environment"]
@@ -386,7 +386,10 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     configurations, qca_notes = [], {}
     if len(a.qca):
         anchors, _ = scale_anchors(fw)
+        short = short_names(fw.area_ids)
         qca_notes = {"anchors": [f"{fw.level_name(v)} ({v:g})" for v in anchors], "incl_cut": INCL_CUT,
+                     "legend": [{"short": short[a], "area": name} for a, name in zip(fw.areas["area_id"],
+                                                                                     fw.areas["area"])],
                      "quantiles": [f"{q * 100:g}th" for q in OUTCOME_QUANTILES]}
         # the intermediate solution: what Ragin recommends reporting (easy counterfactuals only)
         for r in a.qca[a.qca["solution"].isin(["intermediate", "none"])].itertuples():

@@ -279,10 +279,12 @@ def test_library_data_calibrates_area_scores_and_a_kpi(example):
     lib, scores = example
     ld = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target")
     fw = lib.framework
-    assert ld.conditions == fw.area_ids and ld.outcome == "cost_vs_target"
-    assert list(ld.data.columns) == [*fw.area_ids, "cost_vs_target"]
+    short = qca.short_names(fw.area_ids)
+    assert ld.conditions == [short[a] for a in fw.area_ids] and ld.outcome == "cost_vs_target"
+    assert list(ld.data.columns) == [*ld.conditions, "cost_vs_target"]
     # the rubric's 0-4 scale gives the anchors 1, 2, 3, named by its levels
-    areas = ld.anchors.set_index("set").loc[fw.area_ids]
+    areas = ld.anchors.set_index("set").loc[ld.conditions]
+    assert list(areas["label"]) == list(fw.areas["area"])
     assert (areas[["exclusion", "crossover", "inclusion"]].to_numpy() == [1, 2, 3]).all()
     assert "(Developing)" in areas["basis"].iloc[0]
     # the KPI's anchors are its 10th, 50th and 90th percentiles over the alliances with scores and a value
@@ -292,8 +294,8 @@ def test_library_data_calibrates_area_scores_and_a_kpi(example):
                                np.quantile(values, [0.1, 0.5, 0.9]))
     latest = scores.latest().profiles(level="area").droplevel("wave")
     expected = qca.calibrate(latest.loc[ld.data.index, fw.area_ids[0]], 1, 2, 3)
-    np.testing.assert_allclose(ld.data[fw.area_ids[0]], expected)
-    assert ld.directional == dict.fromkeys(fw.area_ids, 1)
+    np.testing.assert_allclose(ld.data[ld.conditions[0]], expected)
+    assert ld.directional == dict.fromkeys(ld.conditions, 1)
     text = " ".join(ld.caveats)
     assert f"n = {len(ld.data)}" in text and "does not show that the practices cause it" in text
     assert "limited diversity" in text and "relative" not in text and "for this library" in text
@@ -316,12 +318,18 @@ def test_library_data_given_anchors_and_chosen_conditions(example):
     areas = lib.framework.area_ids[:2]
     ld = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=areas, anchors=(0.5, 2, 3.5),
                           outcome_anchors=(0, 2, 4))
-    assert ld.conditions == areas
+    assert ld.conditions == list(qca.short_names(areas).values())
     assert ld.anchors["basis"].eq("given").all()
     assert not any("for this library" in c for c in ld.caveats)
     practice = lib.framework.practice_ids[0]
-    assert qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=[practice]).conditions == [
-        practice]
+    one = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target", conditions=[practice])
+    assert one.anchors.loc[0, "label"] == lib.framework.practices.set_index("practice_id").loc[practice, "label"]
+
+
+def test_short_names_are_initials_unless_they_clash():
+    assert qca.short_names(["integrated-performance-management", "team_performance"]) == {
+        "integrated-performance-management": "IPM", "team_performance": "TP"}
+    assert qca.short_names(["open-view", "other-view"]) == {"open-view": "open-view", "other-view": "other-view"}
 
 
 def test_library_data_refuses_bad_choices(example):
@@ -374,3 +382,14 @@ def test_synthesis_shows_configurations_only_with_outcomes(example):
     without = replace(a, qca=pd.DataFrame(), kpi_values=pd.DataFrame(), kpi_by_cluster=pd.DataFrame(),
                       maturity_vs_kpi=pd.DataFrame())
     assert "Which combinations" not in writeups.render_synthesis(without)
+
+
+def test_sensitivity_to_the_consistency_cut_off(lf):
+    table = qca.sensitivity(lf, "SURV", CONDITIONS, incl_cuts=(0.7, 0.8, 0.95), solution="conservative")
+    # 0.7: rows 11111, 10101, 10111 (R QCA); 0.8 drops 10111; 0.95 leaves none
+    assert list(table["positive_rows"]) == [3, 2, 0]
+    assert table.loc[0, "expression"] == "DEV*~URB*LIT*STB + DEV*LIT*IND*STB"
+    # rows 11111 and 10101 differ in two conditions, so nothing merges: each stays a whole configuration
+    assert set(table.loc[1, "expression"].split(" + ")) == {"DEV*URB*LIT*IND*STB", "DEV*~URB*LIT*~IND*STB"}
+    assert table.loc[2, "expression"] == "" and np.isnan(table.loc[2, "coverage"])
+    assert round(table.loc[0, "coverage"], 3) == 0.818
