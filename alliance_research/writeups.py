@@ -390,7 +390,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         qca_notes = {"anchors": [f"{fw.level_name(v)} ({v:g})" for v in anchors], "incl_cut": INCL_CUT,
                      "legend": [{"short": short[a], "area": name} for a, name in zip(fw.areas["area_id"],
                                                                                      fw.areas["area"])],
-                     "quantiles": [f"{q * 100:g}th" for q in OUTCOME_QUANTILES]}
+                     "quantiles": ", ".join(f"{q * 100:g}th" for q in OUTCOME_QUANTILES[:-1])
+                     + f" and {OUTCOME_QUANTILES[-1] * 100:g}th"}
         # the intermediate solution: what Ragin recommends reporting (easy counterfactuals only)
         for r in a.qca[a.qca["solution"].isin(["intermediate", "none"])].itertuples():
             configurations.append({"label": _kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
@@ -421,7 +422,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         "framework": fw.title, "n_alliances": int(len(index)), "n_clusters": a.clusters.k,
         "method": a.clusters.method, "verdict": a.clusters.verdict, "structure": a.clusters.structure,
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
-        "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional, "has_outcomes": bool(len(a.kpi_by_cluster)),
+        "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
+        "has_outcomes": bool(len(a.kpi_by_cluster)),
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
         "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score, "link_base": link_base,
     }
