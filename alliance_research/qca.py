@@ -464,7 +464,8 @@ def _minimal_covers(chart: np.ndarray, limit: int = 200_000) -> list[tuple[int, 
 
 
 def _term_text(term: np.ndarray, conditions: list[str]) -> str:
-    return "*".join(("" if v == 1 else "~") + c for v, c in zip(term, conditions) if v != _FREE)
+    """``"DEV*~URB"``; ``"1"`` for the term without conditions (every case is in it), as R QCA writes it."""
+    return "*".join(("" if v == 1 else "~") + c for v, c in zip(term, conditions) if v != _FREE) or "1"
 
 
 def _term_membership(x: np.ndarray, term: np.ndarray) -> np.ndarray:
@@ -482,9 +483,10 @@ def _intermediate_terms(complex_terms: np.ndarray, parsimonious: np.ndarray, dir
     expected = np.array([directional.get(c, _FREE) for c in conditions])
     out = []
     for c in complex_terms:
-        for p in parsimonious:
-            if not ((p == _FREE) | (p == c)).all():
-                continue  # p does not contain c
+        containing = [p for p in parsimonious if ((p == _FREE) | (p == c)).all()]
+        if not containing:
+            out.append(c)  # no single parsimonious term contains it: nothing can be dropped safely
+        for p in containing:
             keep = (p != _FREE) | (expected == _FREE) | (expected == c)
             out.append(np.where(keep, c, _FREE))
     if not out:

@@ -393,3 +393,13 @@ def test_sensitivity_to_the_consistency_cut_off(lf):
     assert set(table.loc[1, "expression"].split(" + ")) == {"DEV*URB*LIT*IND*STB", "DEV*~URB*LIT*~IND*STB"}
     assert table.loc[2, "expression"] == "" and np.isnan(table.loc[2, "coverage"])
     assert round(table.loc[0, "coverage"], 3) == 0.818
+
+
+def test_when_every_observed_row_is_positive_the_parsimonious_solution_is_1():
+    # R QCA writes the term without conditions as "1": with remainders free, the outcome needs no condition
+    data = pd.DataFrame({"A": [0.9, 0.2, 0.8], "B": [0.9, 0.1, 0.3], "Y": [0.95, 0.9, 0.9]})
+    tt = qca.truth_table(data, "Y", ["A", "B"])
+    assert list(tt.table["out"]) == ["1", "1", "1"]
+    sol = qca.minimise(tt, "parsimonious")
+    assert sol.expression == "1" and sol.coverage == pytest.approx(1.0)
+    assert qca.minimise(tt, "conservative").expression == "A + ~B"  # rows 10, 11 and 00, 10: no remainder used
