@@ -16,6 +16,7 @@ from .clustering import ClusterResult, ClusterWarning, cluster_profiles
 from .gaps import perception_gaps
 from .library import Library
 from .outcomes import alliance_kpis, kpi_by_cluster, maturity_vs_kpi
+from .qca import library_qca
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
@@ -43,6 +44,9 @@ class Analysis:
         Outcomes per alliance, by cluster and against the maturity index (empty without outcomes).
     settings : dict
         The parameters used.
+    qca : DataFrame
+        Fuzzy-set QCA of each KPI on the area scores (:func:`~alliance_research.qca.library_qca`; empty without
+        outcomes).
     """
 
     library: Library
@@ -55,6 +59,7 @@ class Analysis:
     kpi_by_cluster: pd.DataFrame
     maturity_vs_kpi: pd.DataFrame
     settings: dict = field(default_factory=dict)
+    qca: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def framework(self):
@@ -100,8 +105,10 @@ def analyse(library: Library, *, method: str = "kmeans", k: int | None = None, r
         by_cluster = kpi_by_cluster(library.outcomes, library.kpis, labels, clusters.names)
         correlation = maturity_vs_kpi(index, library.outcomes, library.kpis, n_boot=min(n_boot, 2000) or 0,
                                       random_state=random_state)
+        configurations = library_qca(latest, library.outcomes, library.kpis)
     else:
-        kpi_values = by_cluster = correlation = pd.DataFrame()
+        kpi_values = by_cluster = correlation = configurations = pd.DataFrame()
     settings = dict(method=method, k=clusters.k, random_state=random_state, n_boot=n_boot,
                     cluster_boot=cluster_boot, **score_options)
-    return Analysis(library, scores, latest, gaps, changes, clusters, kpi_values, by_cluster, correlation, settings)
+    return Analysis(library, scores, latest, gaps, changes, clusters, kpi_values, by_cluster, correlation, settings,
+                    qca=configurations)

@@ -146,7 +146,8 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
     The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``: ``alliance_id``, ``cluster``,
     ``cluster_name``, ``wave``, ``maturity_index``), the long tables of ``TIDY_FILES``, and
     ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv`` and, with outcomes,
-    ``kpi_by_cluster.csv`` and ``maturity_vs_kpi.csv``; all computed from one analysis (one seed).
+    ``kpi_by_cluster.csv``, ``maturity_vs_kpi.csv`` and ``configurations.csv`` (the fuzzy-set QCA of each KPI);
+    all computed from one analysis (one seed).
     """
     lib = a.library
     icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"])
@@ -155,7 +156,8 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
     tables = {"scores.csv": a.scores.wide(), "agreement.csv": agreement_summary(a.scores, a.gaps, icc)}
     tables |= _cluster_frames(a.clusters, a.latest)
     if len(a.kpi_by_cluster):
-        tables |= {"kpi_by_cluster.csv": a.kpi_by_cluster, "maturity_vs_kpi.csv": a.maturity_vs_kpi}
+        tables |= {"kpi_by_cluster.csv": a.kpi_by_cluster, "maturity_vs_kpi.csv": a.maturity_vs_kpi,
+                   "configurations.csv": a.qca}
     tables |= {"practice_scores.csv": a.scores.practices, "area_scores.csv": a.scores.areas,
                "perception_gaps.csv": a.gaps, "wave_changes.csv": a.changes, "reliability.csv": reliability}
     return tables

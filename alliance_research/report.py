@@ -34,13 +34,16 @@ def notebook_plan(library: Library, a, *, random_state: int, method: str, k: int
                   notebooks: list[Path] | None = None) -> dict[Path, dict]:
     """The parameters the report passes to each notebook (by its number: 03-05 cluster, 04 writes one alliance).
 
-    Every notebook gets ``library``, ``out_dir`` (empty: the report writes its own files) and ``seed``.
+    Every notebook gets ``library``, ``out_dir`` (empty: the report writes its own files) and ``seed``. Notebook
+    06 (configurations, a QCA of a KPI) is left out for a library without outcomes.
     """
     plan = {}
     first = sorted(a.latest.maturity["alliance_id"])[0]
     for path in notebooks if notebooks is not None else list_notebooks():
         parameters = {"library": str(library.path), "out_dir": "", "seed": random_state}
         number = path.name[:2]
+        if number == "06" and not len(library.outcomes):
+            continue
         if number in ("03", "04", "05"):
             parameters.update(method=method, k=k)
         if number == "04":

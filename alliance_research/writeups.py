@@ -18,6 +18,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from .analysis import Analysis
+from .qca import INCL_CUT, OUTCOME_QUANTILES, scale_anchors, short_names
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
            "write_figures", "environment"]
@@ -382,6 +383,21 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     correlations = [{"label": r.label, "n": int(r.n), "rho": r.rho, "low": r.ci_low, "high": r.ci_high,
                      "conclusion": r.conclusion} for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
 
+    configurations, qca_notes = [], {}
+    if len(a.qca):
+        anchors, _ = scale_anchors(fw)
+        short = short_names(fw.area_ids)
+        qca_notes = {"anchors": [f"{fw.level_name(v)} ({v:g})" for v in anchors], "incl_cut": INCL_CUT,
+                     "legend": [{"short": short[a], "area": name} for a, name in zip(fw.areas["area_id"],
+                                                                                     fw.areas["area"])],
+                     "quantiles": ", ".join(f"{q * 100:g}th" for q in OUTCOME_QUANTILES[:-1])
+                     + f" and {OUTCOME_QUANTILES[-1] * 100:g}th"}
+        # the intermediate solution: what Ragin recommends reporting (easy counterfactuals only)
+        for r in a.qca[a.qca["solution"].isin(["intermediate", "none"])].itertuples():
+            configurations.append({"label": _kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
+                                   "consistency": r.consistency, "coverage": r.coverage,
+                                   "analysed": r.solution != "none", "conclusion": r.conclusion})
+
     # what the most mature cluster does differently, with its members' evidence
     top = a.clusters.k - 1
     meaning = _cluster_meaning(a, top, n=3)
@@ -406,7 +422,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         "framework": fw.title, "n_alliances": int(len(index)), "n_clusters": a.clusters.k,
         "method": a.clusters.method, "verdict": a.clusters.verdict, "structure": a.clusters.structure,
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
-        "differently": differently, "fictional": fictional, "has_outcomes": bool(len(a.kpi_by_cluster)),
+        "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
+        "has_outcomes": bool(len(a.kpi_by_cluster)),
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
         "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score, "link_base": link_base,
     }

@@ -34,10 +34,14 @@ PARAMETERS = {
     "03-clustering.ipynb": ["library", "out_dir", "seed", "method", "k", "cluster_boot"],
     "04-alliance-writeup.ipynb": ["library", "out_dir", "seed", "method", "k", "alliance_id"],
     "05-synthesis.ipynb": ["library", "out_dir", "seed", "method", "k"],
+    "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "n_cut",
+                                "outcome_anchors"],
 }
 #: A value other than the default for every parameter but ``library`` and ``out_dir`` (set per run).
 CHOSEN = {"seed": 5, "n_boot": 200, "aggregate": "median", "method": "ward", "k": 2, "cluster_boot": 50,
-          "alliance_id": "syn-0003"}
+          "alliance_id": "syn-0003", "kpi": "accident_frequency_rate",
+          "conditions": ["integrated-organisation", "team-performance-management"], "incl_cut": 0.75, "n_cut": 2,
+          "outcome_anchors": [0.25, 0.21, 0.17]}
 N_ALLIANCES, N_WAVES = 12, 2
 
 
@@ -236,6 +240,46 @@ def test_synthesis_writes_the_synthesis_with_its_figures(runs, analysis):
     assert page == writeups.render_synthesis(analysis, figures=links)
     for fmt in ("md", "html"):
         assert _assert_images_resolve(out / f"synthesis.{fmt}") >= 2 + len(kpis)  # map, profiles and the KPIs
+
+
+def test_configurations_writes_the_qca_of_the_chosen_kpi_and_conditions(runs, synthetic):
+    nb, out = runs["06-configurations.ipynb"].result()
+    assert _files(out) == {"qca_data.csv", "qca_truth_table.csv", "qca_terms.csv"}
+    lib = ar.load_library(synthetic)
+    ld = ar.qca.library_data(ar.score_library(lib, n_boot=0), lib.outcomes, lib.kpis, CHOSEN["kpi"],
+                             conditions=CHOSEN["conditions"], outcome_anchors=CHOSEN["outcome_anchors"])
+    assert ld.conditions == ["IO", "TPM"]
+    data = pd.read_csv(out / "qca_data.csv")
+    assert list(data.columns) == ["alliance_id", "IO", "TPM", CHOSEN["kpi"], "IO_membership", "TPM_membership",
+                                  f"{CHOSEN['kpi']}_membership"]
+    pd.testing.assert_series_equal(data.set_index("alliance_id")[f"{CHOSEN['kpi']}_membership"],
+                                   ld.data[CHOSEN["kpi"]].rename(f"{CHOSEN['kpi']}_membership"), atol=1e-4,
+                                   check_index_type=False)
+    tt = ar.qca.truth_table(ld.data, ld.outcome, ld.conditions, incl_cut=CHOSEN["incl_cut"], n_cut=CHOSEN["n_cut"])
+    table = pd.read_csv(out / "qca_truth_table.csv", dtype={"row": str, "out": str})
+    assert list(table["row"]) == list(tt.table["row"]) and list(table["out"]) == list(tt.table["out"])
+    assert (table["n"] >= 1).all() and ((table["n"] < CHOSEN["n_cut"]) == (table["out"] == "?")).all()
+    terms = pd.read_csv(out / "qca_terms.csv", keep_default_na=False)
+    assert set(terms["solution"]) <= {"conservative", "intermediate", "parsimonious"}
+    expected = ar.qca.minimise(tt, "parsimonious").expression
+    assert " + ".join(terms.loc[terms["solution"] == "parsimonious", "term"]) == expected
+    assert "- with n = " in _text(nb) and "the anchors of" not in _text(nb)  # given anchors: no percentile caveat
+
+
+def test_the_report_leaves_out_configurations_without_outcomes(small_library):
+    from types import SimpleNamespace
+
+    from alliance_research.report import notebook_plan
+
+    lib = ar.load_library(small_library)
+    a = SimpleNamespace(latest=ar.score_library(lib, n_boot=0).latest())  # all the plan reads of an analysis
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    assert NOTEBOOKS / "06-configurations.ipynb" in notebook_plan(lib, a, random_state=0, method="kmeans", k=1,
+                                                                 notebooks=paths)
+    (small_library / "data" / "outcomes.csv").write_text("alliance_id,year,kpi,value\n", encoding="utf-8")
+    lib = ar.load_library(small_library)
+    plan = notebook_plan(lib, a, random_state=0, method="kmeans", k=1, notebooks=paths)
+    assert NOTEBOOKS / "06-configurations.ipynb" not in plan and len(plan) == len(paths) - 1
 
 
 def test_the_report_refuses_parameters_a_notebook_does_not_declare():

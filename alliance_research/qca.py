@@ -1,0 +1,988 @@
+"""Fuzzy-set Qualitative Comparative Analysis (QCA): which combinations of conditions go with an outcome.
+
+QCA [Rag08]_ treats each case as a set of memberships: in each *condition* (an alliance with established
+integrated-team practices, ...) and in the *outcome* (an alliance that delivers to target cost). It asks which
+*combinations* of conditions are (quasi-)sufficient for the outcome and which single conditions are necessary for
+it. The steps, each a function here, follow R's QCA package [Dus19]_:
+
+1. :func:`calibrate` (direct method, three anchors) or :func:`calibrate_crisp` turns raw values into set
+   memberships in [0, 1].
+2. :func:`truth_table` sorts the cases into the :math:`2^k` corners of the property space and decides, with a
+   consistency and a frequency cut-off, which corners go with the outcome.
+3. :func:`minimise` reduces the positive corners by Quine-McCluskey to the conservative (complex), parsimonious or
+   intermediate solution, with consistency, PRI and coverage of every term and of the solution.
+4. :func:`necessity` gives the consistency, coverage and relevance of necessity of single conditions.
+
+:func:`library_data` and :func:`library_qca` apply it to a library: conditions from area or practice scores,
+the outcome from a KPI, anchors stated and justified, and the caveats of a small N in plain words.
+
+The implementation is pinned to R QCA's results on Lipset's data (``tests/test_qca.py``).
+
+References
+----------
+.. [Rag08] Ragin, C. C. (2008). *Redesigning Social Inquiry: Fuzzy Sets and Beyond*. University of Chicago
+   Press. (Direct calibration: ch. 5; consistency and coverage: ch. 3; easy counterfactuals: ch. 9.)
+.. [Dus19] Dusa, A. (2019). *QCA with R: A Comprehensive Resource*. Springer. (R package QCA: ``calibrate``,
+   ``truthTable``, ``minimize``, ``pof``.)
+.. [RDM09] Rihoux, B. & De Meur, G. (2009). Crisp-set qualitative comparative analysis (csQCA). In Rihoux, B. &
+   Ragin, C. C. (eds.), *Configurational Comparative Methods*, pp. 33-68. Sage.
+.. [SW12] Schneider, C. Q. & Wagemann, C. (2012). *Set-Theoretic Methods for the Social Sciences: A Guide to
+   Qualitative Comparative Analysis*. Cambridge University Press.
+.. [RS05] Ragin, C. C. & Sonnett, J. (2005). Between complexity and parsimony: limited diversity, counterfactual
+   cases, and comparative analysis. In Kropp, S. & Minkenberg, M. (eds.), *Vergleichen in der
+   Politikwissenschaft*, pp. 180-197. VS Verlag.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["calibrate", "calibrate_crisp", "truth_table", "TruthTable", "minimise", "Solution", "necessity",
+           "membership", "sensitivity", "library_data", "LibraryData", "library_qca", "scale_anchors", "short_names",
+           "MAX_CONDITIONS", "OUTCOME_QUANTILES", "INCL_CUT"]
+
+#: More conditions than this are refused: :math:`2^k` corners outgrow any case-study library, and the
+#: minimisation enumerates :math:`3^k` terms.
+MAX_CONDITIONS = 10
+
+_EPS = 1e-10  # cut-offs compare with a tolerance, as R QCA does, so 0.8 read as 0.7999999999 still counts
+
+
+# --- calibration ------------------------------------------------------------------------------------------------
+
+def _numeric(x, name: str = "x") -> np.ndarray:
+    values = np.asarray(x, dtype=object)
+    try:
+        values = np.asarray(pd.to_numeric(pd.Series(values.ravel()), errors="raise"), dtype=float)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} must be numbers: {err}") from None
+    return values.reshape(np.shape(x))
+
+
+def _like(x, values: np.ndarray):
+    """``values`` shaped like ``x``: a Series keeps its index and name."""
+    if isinstance(x, pd.Series):
+        return pd.Series(values, index=x.index, name=x.name)
+    return values
+
+
+def calibrate(x, exclusion: float, crossover: float, inclusion: float, *, log_odds: float = 3.0):
+    """Direct calibration of raw values into fuzzy-set memberships, with three anchors.
+
+    Parameters
+    ----------
+    x : array-like or Series
+        Raw values (missing values stay missing).
+    exclusion, crossover, inclusion : float
+        The anchors of full non-membership, maximum ambiguity and full membership. Increasing when
+        ``exclusion < crossover < inclusion``; decreasing (more of ``x`` is *less* in the set) when
+        ``exclusion > crossover > inclusion``.
+    log_odds : float
+        The log odds of membership at the inclusion anchor (and minus it at the exclusion anchor); Ragin's 3
+        gives memberships 0.953 and 0.047 there.
+
+    Returns
+    -------
+    ndarray or Series
+        Memberships in (0, 1), shaped like ``x``.
+
+    Notes
+    -----
+    Ragin's two-sided logistic [Rag08]_ (ch. 5), as R QCA's ``calibrate(type = "fuzzy", logistic = TRUE)``
+    [Dus19]_: the deviation from the crossover is scaled separately on each side of it,
+
+    .. math:: \\lambda(x) = L\\,\\frac{x - c}{i - c} \\text{ if } x \\text{ is on the inclusion side of } c,
+              \\quad L\\,\\frac{x - c}{c - e} \\text{ otherwise}; \\qquad \\mu(x) = \\frac{1}{1 + e^{-\\lambda(x)}}
+
+    with anchors :math:`e, c, i` and :math:`L` = ``log_odds``. The same formula serves decreasing sets (the signs
+    of :math:`i - c` and :math:`c - e` turn). R QCA's default ``idm = 0.95`` is :math:`L = \\ln 19 = 2.944`.
+
+    Examples
+    --------
+    >>> from alliance_research import qca
+    >>> qca.calibrate([400, 550, 900, 720], 400, 550, 900).round(2)
+    array([0.05, 0.5 , 0.95, 0.81])
+    """
+    anchors = np.array([exclusion, crossover, inclusion], dtype=float)
+    if not np.isfinite(anchors).all():
+        raise ValueError(f"calibration anchors must be finite numbers; got {exclusion}, {crossover}, {inclusion}")
+    if not (anchors[0] < anchors[1] < anchors[2] or anchors[0] > anchors[1] > anchors[2]):
+        raise ValueError("calibration anchors must be in order: exclusion < crossover < inclusion (increasing) or "
+                         f"exclusion > crossover > inclusion (decreasing); got {exclusion}, {crossover}, "
+                         f"{inclusion}")
+    if not (np.isfinite(log_odds) and log_odds > 0):
+        raise ValueError(f"log_odds must be a positive number; got {log_odds}")
+    values = _numeric(x)
+    e, c, i = anchors
+    deviation = values - c
+    inclusion_side = deviation * (i - c) >= 0
+    scale = np.where(inclusion_side, i - c, c - e)
+    with np.errstate(over="ignore"):
+        out = 1.0 / (1.0 + np.exp(-log_odds * deviation / scale))
+    return _like(x, out)
+
+
+def calibrate_crisp(x, threshold: float, *, decreasing: bool = False):
+    """Crisp calibration: 1 at or beyond the threshold, else 0.
+
+    Parameters
+    ----------
+    x : array-like or Series
+        Raw values; a missing value raises (a crisp set has no missing membership).
+    threshold : float
+        Values ``>= threshold`` are in the set (``<= threshold`` when ``decreasing``).
+    decreasing : bool
+        More of ``x`` is less in the set.
+
+    Returns
+    -------
+    ndarray or Series of int
+        0 or 1, shaped like ``x``.
+
+    Notes
+    -----
+    As R QCA's ``calibrate(type = "crisp")`` with one threshold [Dus19]_. Lipset's crisp data ``LC`` is the raw
+    data ``LR`` cut at the fuzzy crossovers [RDM09]_.
+    """
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number; got {threshold}")
+    values = _numeric(x)
+    if np.isnan(values).any():
+        raise ValueError("crisp calibration needs a value for every case; x has missing values")
+    out = (values <= threshold) if decreasing else (values >= threshold)
+    return _like(x, out.astype(int))
+
+
+# --- memberships of terms -----------------------------------------------------------------------------------------
+
+def _negated(name: str) -> tuple[str, bool]:
+    name = str(name).strip()
+    return (name[1:].strip(), True) if name.startswith("~") else (name, False)
+
+
+def _check_data(data: pd.DataFrame, columns: list[str], what: str) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a DataFrame of set memberships; got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"{what} not in the data: {', '.join(map(str, missing))}; the columns are "
+                         f"{', '.join(map(str, data.columns))}")
+    for c in columns:
+        values = pd.to_numeric(data[c], errors="coerce")
+        bad = values.isna() | (values < 0) | (values > 1)
+        if bad.any():
+            row = data.index[bad.to_numpy()][0]
+            raise ValueError(f"column {c!r} must hold set memberships from 0 to 1 for every case; "
+                             f"case {row!r} has {data[c][row]!r} (calibrate the raw values first)")
+
+
+def _outcome_values(data: pd.DataFrame, outcome: str) -> tuple[str, np.ndarray]:
+    name, negate = _negated(outcome)
+    _check_data(data, [name], "outcome")
+    y = data[name].to_numpy(dtype=float)
+    return name, (1 - y if negate else y)
+
+
+def membership(data: pd.DataFrame, term: str) -> pd.Series:
+    """Each case's membership in a conjunction such as ``"DEV*~URB*LIT"``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Memberships, one column per condition, one row per case.
+    term : str
+        Literals joined by ``*``; ``~`` negates one.
+
+    Returns
+    -------
+    Series
+        :math:`\\min_j` of each literal's membership, :math:`1 - x` for a negated one [Rag08]_.
+    """
+    literals = [_negated(part) for part in str(term).split("*") if part.strip()]
+    if not literals:
+        raise ValueError(f"term {term!r} names no condition")
+    _check_data(data, [name for name, _ in literals], "condition")
+    values = np.column_stack([1 - data[n].to_numpy(float) if neg else data[n].to_numpy(float)
+                              for n, neg in literals])
+    return pd.Series(values.min(axis=1), index=data.index, name=term)
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> dict:
+    """Sufficiency consistency, PRI and coverage of membership ``x`` for outcome ``y``."""
+    overlap = np.minimum(x, y)
+    both = overlap.sum()
+    also_not = np.minimum(overlap, 1 - y).sum()  # in x as much for y as for not-y
+    sx, sy = x.sum(), y.sum()
+    consistency = both / sx if sx > 0 else np.nan
+    pri = (both - also_not) / (sx - also_not) if sx - also_not > 0 else np.nan
+    coverage = both / sy if sy > 0 else np.nan
+    return {"consistency": consistency, "pri": pri, "coverage": coverage}
+
+
+# --- truth table ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TruthTable:
+    """The result of :func:`truth_table`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per corner of the property space that holds at least one case (row number order, as R QCA):
+        ``row`` (the corner as 0/1 digits in condition order, e.g. ``"10111"``), one 0/1 column per condition,
+        ``out`` (``"1"`` positive, ``"0"`` negative, ``"?"`` a remainder: fewer than ``n_cut`` cases), ``n``,
+        ``consistency``, ``pri`` and ``cases`` (the case labels, comma-separated).
+    data : DataFrame
+        The memberships used (conditions and outcome columns).
+    outcome : str
+        As given (``"~SURV"`` for the negated outcome).
+    conditions : list of str
+    incl_cut, pri_cut : float
+    n_cut : int
+    unassigned : list
+        Cases with a membership of exactly 0.5 in some condition, which belong to no corner [Rag08]_.
+    """
+
+    table: pd.DataFrame
+    data: pd.DataFrame
+    outcome: str
+    conditions: list
+    incl_cut: float
+    pri_cut: float
+    n_cut: int
+    unassigned: list = field(default_factory=list)
+
+    @property
+    def y(self) -> np.ndarray:
+        return _outcome_values(self.data, self.outcome)[1]
+
+    def corners(self, out: str) -> np.ndarray:
+        """The corners (0/1 rows, one column per condition) whose ``out`` is ``"1"``, ``"0"`` or ``"?"``."""
+        rows = self.table[self.table["out"] == out]
+        return rows[self.conditions].to_numpy(dtype=int).reshape(-1, len(self.conditions))
+
+
+def truth_table(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None, *, incl_cut: float = 0.8,
+                pri_cut: float = 0.0, n_cut: int = 1) -> TruthTable:
+    """The truth table: cases sorted into the corners of the property space, with consistency and PRI.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Set memberships (fuzzy in [0, 1] or crisp 0/1), one row per case (the index labels the cases), one column
+        per condition and the outcome.
+    outcome : str
+        The outcome column; ``"~NAME"`` for its negation (membership :math:`1 - y`).
+    conditions : list of str, optional
+        The condition columns (default: every other column).
+    incl_cut : float
+        A corner is positive (``out = "1"``) when its consistency is at least this...
+    pri_cut : float
+        ...and its PRI at least this (R QCA's ``incl.cut`` and ``pri.cut``; Ragin recommends consistency of
+        0.75 or more [Rag08]_, Schneider & Wagemann a PRI well above 0.5 [SW12]_).
+    n_cut : int
+        Corners with fewer cases are remainders (``out = "?"``), as are corners without any case.
+
+    Returns
+    -------
+    TruthTable
+
+    Notes
+    -----
+    A case's membership in corner :math:`r` is :math:`m_r = \\min_j x_j^{(r_j)}` with :math:`x^{(1)} = x` and
+    :math:`x^{(0)} = 1 - x`; a case belongs to the one corner where :math:`m_r > 0.5` (none when some
+    :math:`x_j = 0.5`). Over *all* cases [Rag08]_ [Dus19]_:
+
+    .. math:: \\text{consistency}_r = \\frac{\\sum \\min(m_r, y)}{\\sum m_r}, \\qquad
+              \\text{PRI}_r = \\frac{\\sum \\min(m_r, y) - \\sum \\min(m_r, y, 1 - y)}
+                               {\\sum m_r - \\sum \\min(m_r, y, 1 - y)}
+
+    PRI (proportional reduction in inconsistency) is the consistency once the cases that are in the corner as
+    much for :math:`y` as for :math:`\\neg y` are set aside, as R QCA computes it.
+    """
+    name, y = _outcome_values(data, outcome)
+    if conditions is None:
+        conditions = [c for c in data.columns if c != name]
+    conditions = [str(c) for c in conditions]
+    if not conditions:
+        raise ValueError("at least one condition is needed")
+    if len(set(conditions)) != len(conditions):
+        raise ValueError(f"conditions are repeated: {conditions}")
+    if name in conditions:
+        raise ValueError(f"the outcome {name!r} cannot also be a condition")
+    if len(conditions) > MAX_CONDITIONS:
+        raise ValueError(f"{len(conditions)} conditions give {2 ** len(conditions)} configurations; at most "
+                         f"{MAX_CONDITIONS} are supported (choose fewer conditions, e.g. area scores)")
+    _check_data(data, conditions, "conditions")
+    for value, what in ((incl_cut, "incl_cut"), (pri_cut, "pri_cut")):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{what} must be between 0 and 1; got {value}")
+    if int(n_cut) != n_cut or n_cut < 1:
+        raise ValueError(f"n_cut must be a whole number of at least 1; got {n_cut}")
+    if len(data) == 0:
+        raise ValueError("the data has no cases")
+    x = data[conditions].to_numpy(dtype=float)
+    corner = (x > 0.5).astype(int)
+    assigned = ~(x == 0.5).any(axis=1)
+    labels = [str(i) for i in data.index]
+    rows = []
+    keys = [tuple(r) for r in corner]
+    for key in sorted({k for k, ok in zip(keys, assigned) if ok}):
+        m = _corner_membership(x, np.array(key))
+        fit = _fit(m, y)
+        members = [lab for lab, k, ok in zip(labels, keys, assigned) if ok and k == key]
+        n = len(members)
+        positive = fit["consistency"] >= incl_cut - _EPS and (fit["pri"] >= pri_cut - _EPS or pri_cut == 0)
+        out = "?" if n < n_cut else ("1" if positive else "0")
+        rows.append({"row": "".join(map(str, key)), **dict(zip(conditions, key)), "out": out, "n": n,
+                     "consistency": fit["consistency"], "pri": fit["pri"], "cases": ",".join(members)})
+    table = pd.DataFrame(rows, columns=["row", *conditions, "out", "n", "consistency", "pri", "cases"])
+    used = data[[*conditions, name]].copy()
+    unassigned = [lab for lab, ok in zip(labels, assigned) if not ok]
+    return TruthTable(table, used, outcome, conditions, float(incl_cut), float(pri_cut), int(n_cut), unassigned)
+
+
+def _corner_membership(x: np.ndarray, corner: np.ndarray) -> np.ndarray:
+    return np.where(corner == 1, x, 1 - x).min(axis=1)
+
+
+# --- minimisation -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Solution:
+    """The result of :func:`minimise`.
+
+    Attributes
+    ----------
+    kind : str
+        ``"conservative"``, ``"parsimonious"`` or ``"intermediate"``.
+    expression : str
+        The solution as R QCA writes it (``"DEV*~URB*LIT*STB + DEV*LIT*IND*STB"``); empty when there is none.
+    terms : DataFrame
+        One row per term of the (first) solution: ``term``, ``consistency``, ``pri``, ``raw_coverage``,
+        ``unique_coverage``, ``cases`` (the cases with membership above 0.5 in the term and in the outcome).
+    consistency, pri, coverage : float
+        Of the solution as a whole (the union of its terms); NaN when there is none.
+    models : list of list of str
+        Every solution with the fewest terms, when the prime implicant chart allows several (the first is shown).
+    message : str
+        Why there is no solution, or ``""``.
+    outcome : str
+    directional : dict
+        The directional expectations used (intermediate solution only).
+    """
+
+    kind: str
+    expression: str
+    terms: pd.DataFrame
+    consistency: float
+    pri: float
+    coverage: float
+    models: list
+    message: str
+    outcome: str
+    directional: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row: ``solution``, ``expression``, ``consistency``, ``pri``, ``coverage``."""
+        return pd.DataFrame([{"solution": self.kind, "expression": self.expression or "(none)",
+                              "consistency": self.consistency, "pri": self.pri, "coverage": self.coverage}])
+
+
+_KINDS = ("conservative", "parsimonious", "intermediate")
+_FREE = 2  # a condition that a term leaves out
+
+
+def _all_terms(k: int) -> np.ndarray:
+    """Every term over k conditions: values 0 (absent), 1 (present), 2 (left out); row index = base-3 number."""
+    return np.array(list(itertools.product((0, 1, 2), repeat=k)), dtype=np.int8).reshape(-1, k)
+
+
+def _covers(terms: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """covers[t, r]: term t contains corner r."""
+    if len(corners) == 0:
+        return np.zeros((len(terms), 0), dtype=bool)
+    return ((terms[:, None, :] == _FREE) | (terms[:, None, :] == corners[None, :, :])).all(axis=2)
+
+
+def _prime_implicants(k: int, on: np.ndarray, off: np.ndarray, remainders_allowed: bool) -> np.ndarray:
+    """Quine-McCluskey's prime implicants of the positive corners ``on``.
+
+    A term is an implicant when it contains at least one positive corner and no negative one; without remainders
+    (the conservative solution) every corner it contains must be positive. A prime implicant is an implicant that
+    no term with one condition fewer contains. Enumerating the :math:`3^k` terms gives the same primes as the
+    pairwise merging of the textbook algorithm [Dus19]_.
+    """
+    terms = _all_terms(k)
+    n_on = _covers(terms, on).sum(axis=1)
+    if remainders_allowed:
+        ok = (n_on > 0) & ~_covers(terms, off).any(axis=1)
+    else:
+        ok = (n_on > 0) & (n_on == 2 ** (terms == _FREE).sum(axis=1))
+    powers = 3 ** np.arange(k - 1, -1, -1)
+    prime = ok.copy()
+    for j in range(k):
+        # the parent that leaves out condition j: its base-3 index differs in digit j
+        fixed = terms[:, j] != _FREE
+        parent = np.arange(len(terms)) + (_FREE - terms[:, j]) * powers[j]
+        prime &= ~(fixed & ok[np.where(fixed, parent, 0)])
+    return terms[prime]
+
+
+def _minimal_covers(chart: np.ndarray, limit: int = 200_000) -> list[tuple[int, ...]]:
+    """Every smallest set of columns (terms) of the boolean chart (corners x terms) that covers all rows.
+
+    Essential terms first (a row only one term covers), then the smallest combinations of the others, as R
+    QCA's prime implicant chart solver [Dus19]_.
+    """
+    n_rows, n_terms = chart.shape
+    if n_rows == 0:
+        return [()]
+    essential = sorted({int(np.flatnonzero(row)[0]) for row in chart if row.sum() == 1})
+    left = ~chart[:, essential].any(axis=1) if essential else np.ones(n_rows, dtype=bool)
+    if not left.any():
+        return [tuple(essential)]
+    others = [t for t in range(n_terms) if t not in essential and chart[left, t].any()]
+    sub = chart[left][:, others]
+    checked = 0
+    for size in range(1, len(others) + 1):
+        found = []
+        for combo in itertools.combinations(range(len(others)), size):
+            checked += 1
+            if checked > limit:
+                raise ValueError("the prime implicant chart is too large to solve exactly; use fewer conditions")
+            if sub[:, combo].any(axis=1).all():
+                found.append(tuple(sorted(essential + [others[i] for i in combo])))
+        if found:
+            return found
+    raise ValueError("the positive corners cannot be covered")  # cannot happen: each is its own implicant
+
+
+def _term_text(term: np.ndarray, conditions: list[str]) -> str:
+    """``"DEV*~URB"``; ``"1"`` for the term without conditions (every case is in it), as R QCA writes it."""
+    return "*".join(("" if v == 1 else "~") + c for v, c in zip(term, conditions) if v != _FREE) or "1"
+
+
+def _term_membership(x: np.ndarray, term: np.ndarray) -> np.ndarray:
+    used = term != _FREE
+    if not used.any():
+        return np.ones(len(x))
+    return np.where(term[used] == 1, x[:, used], 1 - x[:, used]).min(axis=1)
+
+
+def _intermediate_terms(complex_terms: np.ndarray, parsimonious: np.ndarray, directional: dict,
+                        conditions: list[str]) -> np.ndarray:
+    """Ragin & Sonnett's intermediate terms: each complex term keeps the literals of a parsimonious term it
+    implies and the literals that agree with (or have no) directional expectation; literals that contradict the
+    expectation are dropped, since the remainders that drops them are easy counterfactuals [RS05]_ [Rag08]_."""
+    expected = np.array([directional.get(c, _FREE) for c in conditions])
+    out = []
+    for c in complex_terms:
+        containing = [p for p in parsimonious if ((p == _FREE) | (p == c)).all()]
+        if not containing:
+            out.append(c)  # no single parsimonious term contains it: nothing can be dropped safely
+        for p in containing:
+            keep = (p != _FREE) | (expected == _FREE) | (expected == c)
+            out.append(np.where(keep, c, _FREE))
+    if not out:
+        return np.zeros((0, len(conditions)), dtype=np.int8)
+    terms = np.unique(np.array(out, dtype=np.int8), axis=0)
+    # drop a term that a more general one contains
+    general = _covers_terms(terms, terms)
+    redundant = [(general[:, i].sum() > 1) for i in range(len(terms))]
+    return terms[~np.array(redundant)]
+
+
+def _covers_terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """contains[i, j]: term a[i] contains term b[j] (every literal of a[i] is in b[j])."""
+    return ((a[:, None, :] == _FREE) | (a[:, None, :] == b[None, :, :])).all(axis=2)
+
+
+def _directional(directional, conditions: list[str]) -> dict:
+    if directional is None:
+        raise ValueError("the intermediate solution needs directional expectations: e.g. directional={'DEV': 1} "
+                         "(1 present, 0 absent, '-' either) for the conditions you have expectations about")
+    if isinstance(directional, (list, tuple)):
+        if len(directional) != len(conditions):
+            raise ValueError(f"directional has {len(directional)} values for {len(conditions)} conditions")
+        directional = dict(zip(conditions, directional))
+    result = {}
+    for key, value in dict(directional).items():
+        if key not in conditions:
+            raise ValueError(f"directional expectation for {key!r}, which is not a condition "
+                             f"({', '.join(conditions)})")
+        if value in ("-", None, "either", _FREE):
+            continue
+        if value not in (0, 1, True, False, "0", "1"):
+            raise ValueError(f"directional expectation for {key!r} must be 1 (present), 0 (absent) or '-'; "
+                             f"got {value!r}")
+        result[key] = int(value)
+    return result
+
+
+def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None) -> Solution:
+    """Boolean minimisation of the positive truth-table rows (Quine-McCluskey), with parameters of fit.
+
+    Parameters
+    ----------
+    tt : TruthTable
+        From :func:`truth_table`.
+    solution : {"conservative", "parsimonious", "intermediate"}
+        *Conservative* (complex): the positive corners alone. *Parsimonious*: remainders may be used wherever
+        they simplify. *Intermediate*: only the remainders that agree with ``directional`` (easy
+        counterfactuals).
+    directional : dict or sequence, optional
+        Required for the intermediate solution: per condition 1 (its presence is expected to go with the
+        outcome), 0 (its absence) or ``"-"`` (no expectation); a condition left out has no expectation.
+
+    Returns
+    -------
+    Solution
+        With an empty expression and a ``message`` when no corner is positive.
+
+    Notes
+    -----
+    Prime implicants are found by Quine-McCluskey [Dus19]_ and the fewest of them that cover every positive
+    corner are chosen from the prime implicant chart (every such choice is kept in ``models``). The
+    intermediate terms follow Ragin & Sonnett [RS05]_: each conservative term loses the literals that contradict
+    the directional expectations, but never a literal of a parsimonious term it implies.
+
+    With term membership :math:`t` (the minimum over its literals), outcome :math:`y` and solution membership
+    :math:`s = \\max_j t_j` [Rag08]_ [Dus19]_:
+
+    .. math:: \\text{consistency} = \\frac{\\sum \\min(t, y)}{\\sum t}, \\quad
+              \\text{PRI} = \\frac{\\sum \\min(t, y) - \\sum \\min(t, y, 1-y)}{\\sum t - \\sum \\min(t, y, 1-y)},
+              \\quad \\text{raw coverage} = \\frac{\\sum \\min(t, y)}{\\sum y}
+
+    and the unique coverage of term :math:`j` is the solution's coverage less the coverage of the union of the
+    other terms, as R QCA's ``pof``.
+    """
+    if not isinstance(tt, TruthTable):
+        raise ValueError(f"minimise takes a TruthTable (from truth_table); got {type(tt).__name__}")
+    if solution not in _KINDS:
+        raise ValueError(f"solution must be one of {', '.join(_KINDS)}; got {solution!r}")
+    conditions = tt.conditions
+    k = len(conditions)
+    expected = _directional(directional, conditions) if solution == "intermediate" else {}
+    on, off = tt.corners("1"), tt.corners("0")
+    if len(on) == 0:
+        message = (f"no truth-table row is consistent enough with {tt.outcome} (consistency cut-off "
+                   f"{tt.incl_cut:g}, PRI cut-off {tt.pri_cut:g}, at least {tt.n_cut} case(s)): nothing to minimise")
+        return Solution(solution, "", _terms_frame([]), np.nan, np.nan, np.nan, [], message, tt.outcome, expected)
+    if solution == "conservative":
+        primes = _prime_implicants(k, on, off, remainders_allowed=False)
+    else:
+        primes = _prime_implicants(k, on, off, remainders_allowed=True)
+        if solution == "intermediate":
+            conservative = _prime_implicants(k, on, off, remainders_allowed=False)
+            primes = _intermediate_terms(_solution_terms(conservative, on), _solution_terms(primes, on), expected,
+                                         conditions)
+    models = [primes[list(m)] for m in _solve(primes, on)]
+    models = [m[sorted(range(len(m)), key=lambda i: _term_order(m[i]))] for m in models]
+    x = tt.data[conditions].to_numpy(dtype=float)
+    y = tt.y
+    texts = [[_term_text(t, conditions) for t in m] for m in models]
+    first = models[0]
+    table, fit = _parameters(x, y, first, texts[0], [str(i) for i in tt.data.index])
+    return Solution(solution, " + ".join(texts[0]), table, fit["consistency"], fit["pri"], fit["coverage"], texts,
+                    "", tt.outcome, expected)
+
+
+def _term_order(term: np.ndarray) -> tuple:
+    """R QCA's order of terms: fewer literals first, then earlier conditions, then present before negated."""
+    return (int((term != _FREE).sum()), tuple(int(v == _FREE) for v in term), tuple(int(v == 0) for v in term))
+
+
+def _solve(primes: np.ndarray, on: np.ndarray) -> list[tuple[int, ...]]:
+    chart = _covers(primes, on).T  # corners x terms
+    covers = _minimal_covers(chart)
+    # fewest literals first, then term order: the first model is the simplest
+    return sorted(covers, key=lambda m: (int((primes[list(m)] != _FREE).sum()), m))
+
+
+def _solution_terms(primes: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """The terms of every minimal solution from these primes."""
+    return np.unique(np.concatenate([primes[list(m)] for m in _solve(primes, on)]), axis=0)
+
+
+def _terms_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["term", "consistency", "pri", "raw_coverage", "unique_coverage", "cases"])
+
+
+def _parameters(x: np.ndarray, y: np.ndarray, terms: np.ndarray, texts: list[str], labels: list[str]):
+    members = np.column_stack([_term_membership(x, t) for t in terms])
+    union = members.max(axis=1)
+    fit = _fit(union, y)
+    rows = []
+    for j, text in enumerate(texts):
+        f = _fit(members[:, j], y)
+        others = np.delete(members, j, axis=1)
+        rest = _fit(others.max(axis=1), y)["coverage"] if others.shape[1] else 0.0
+        cases = [lab for lab, t, yy in zip(labels, members[:, j], y) if t > 0.5 and yy > 0.5]
+        rows.append({"term": text, "consistency": f["consistency"], "pri": f["pri"], "raw_coverage": f["coverage"],
+                     "unique_coverage": fit["coverage"] - rest, "cases": ",".join(cases)})
+    return _terms_frame(rows), fit
+
+
+# --- necessity ----------------------------------------------------------------------------------------------------
+
+def necessity(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None) -> pd.DataFrame:
+    """Necessity of single conditions (and their negations) for the outcome.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Set memberships, as for :func:`truth_table`.
+    outcome : str
+        The outcome column, ``"~NAME"`` for its negation.
+    conditions : list of str, optional
+        Default: every other column.
+
+    Returns
+    -------
+    DataFrame
+        Two rows per condition (``X`` and ``~X``): ``condition``, ``consistency``, ``coverage``, ``relevance``.
+
+    Notes
+    -----
+    With condition membership :math:`x` and outcome :math:`y` [Rag08]_ [SW12]_, as R QCA's
+    ``pof(relation = "necessity")``:
+
+    .. math:: \\text{consistency} = \\frac{\\sum \\min(x, y)}{\\sum y}, \\quad
+              \\text{coverage} = \\frac{\\sum \\min(x, y)}{\\sum x}, \\quad
+              \\text{relevance (RoN)} = \\frac{\\sum (1 - x)}{\\sum (1 - \\min(x, y))}
+
+    A condition is usually called necessary when its consistency is at least 0.9 and its relevance is not low
+    (a condition almost every case has is trivially necessary).
+    """
+    name, y = _outcome_values(data, outcome)
+    if conditions is None:
+        conditions = [c for c in data.columns if c != name]
+    _check_data(data, list(conditions), "conditions")
+    rows = []
+    for c in conditions:
+        for negate in (False, True):
+            x = data[c].to_numpy(dtype=float)
+            x = 1 - x if negate else x
+            both = np.minimum(x, y)
+            rows.append({"condition": ("~" if negate else "") + str(c),
+                         "consistency": both.sum() / y.sum() if y.sum() > 0 else np.nan,
+                         "coverage": both.sum() / x.sum() if x.sum() > 0 else np.nan,
+                         "relevance": (1 - x).sum() / (1 - both).sum() if (1 - both).sum() > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["condition", "consistency", "coverage", "relevance"])
+
+
+# --- applied to a library -----------------------------------------------------------------------------------------
+
+#: Quantiles of the KPI's values used as its anchors when none are given: exclusion, crossover, inclusion.
+OUTCOME_QUANTILES = (0.1, 0.5, 0.9)
+
+#: The consistency cut-off :func:`library_qca` uses (and the synthesis reports): Ragin's usual 0.8.
+INCL_CUT = 0.8
+
+
+@dataclass(frozen=True)
+class LibraryData:
+    """The calibrated table of a library for QCA: the result of :func:`library_data`.
+
+    Attributes
+    ----------
+    raw : DataFrame
+        One row per alliance (index ``alliance_id``): the condition scores (columns named by
+        :func:`short_names`) and the KPI value (column named by the KPI id).
+    data : DataFrame
+        The same, calibrated into set memberships.
+    outcome : str
+        The outcome column (the KPI id): membership in "alliances with a strong <KPI>", whichever direction is
+        better.
+    conditions : list of str
+        The condition columns: short names of the area or practice ids (``anchors`` says which is which).
+    anchors : DataFrame
+        One row per column of ``data``: ``set`` (the column), ``label`` (the area, practice or KPI it stands
+        for), ``exclusion``, ``crossover``, ``inclusion``, ``basis`` (why).
+    caveats : list of str
+        What the reader must keep in mind, in plain words.
+    directional : dict
+        The directional expectations: every condition present (more mature practice goes with better delivery,
+        the premise of the Alliancing Code of Practice).
+    """
+
+    raw: pd.DataFrame
+    data: pd.DataFrame
+    outcome: str
+    conditions: list
+    anchors: pd.DataFrame
+    caveats: list
+    directional: dict
+
+
+def _condition_scores(scores, conditions) -> pd.DataFrame:
+    latest = scores.latest()
+    fw = latest.framework
+    areas = latest.profiles(level="area").droplevel("wave")
+    practices = latest.profiles().droplevel("wave")
+    if isinstance(conditions, str) and conditions in ("areas", "practices"):
+        table = areas if conditions == "areas" else practices
+    else:
+        if isinstance(conditions, str):
+            conditions = [conditions]
+        conditions = [str(c) for c in conditions]
+        unknown = [c for c in conditions if c not in fw.area_ids and c not in fw.practice_ids]
+        if unknown:
+            raise ValueError(f"conditions must be 'areas', 'practices' or area and practice ids of framework "
+                             f"{fw.id!r}; unknown: {', '.join(unknown)}")
+        table = pd.concat([areas, practices], axis=1)
+        table = table.loc[:, ~table.columns.duplicated()][conditions]
+    if table.shape[1] > MAX_CONDITIONS:
+        raise ValueError(f"{table.shape[1]} conditions are too many for QCA (at most {MAX_CONDITIONS}); choose "
+                         f"a few area or practice ids")
+    return table
+
+
+def short_names(ids: list[str]) -> dict[str, str]:
+    """Short condition names for expressions: the initials of an id's words, upper case, as QCA reports write
+    conditions (``"integrated-performance-management"`` becomes ``"IPM"``); the ids themselves when the initials
+    of two of them coincide.
+    """
+    ids = [str(i) for i in ids]
+    short = {i: "".join(w[0] for w in re.split(r"[-_\s]+", i) if w).upper() for i in ids}
+    if len(set(short.values())) < len(ids) or not all(short.values()):
+        return {i: i for i in ids}
+    return short
+
+
+def scale_anchors(framework) -> tuple[tuple[float, float, float], str]:
+    """The default anchors of a maturity score and why: one level above the scale's bottom (out), its middle
+    (crossover) and one level below its top (in); 1, 2 and 3 on the 0-4 scale.
+
+    Returns
+    -------
+    tuple
+        ``(exclusion, crossover, inclusion)`` and the sentence that justifies them with the level names.
+    """
+    lo, hi = framework.min_score, framework.max_score
+    anchors = (float(lo + 1), (lo + hi) / 2, float(hi - 1))
+    if not anchors[0] < anchors[1] < anchors[2]:
+        raise ValueError(f"the scale {lo}-{hi} is too short for default anchors; give anchors")
+    names = framework.level_names
+    basis = "the rubric's scale: " + ", ".join(
+        f"{what} at {a:g}" + (f" ({names[int(a)]})" if float(a).is_integer() and int(a) in names else "")
+        for what, a in zip(("out", "crossover", "in"), anchors))
+    return anchors, basis
+
+
+def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str | None = None, *, conditions="areas",
+                 anchors=None, outcome_anchors=None, how: str = "mean") -> LibraryData:
+    """Conditions from maturity scores and the outcome from a KPI, calibrated with stated anchors.
+
+    Parameters
+    ----------
+    scores : Scores
+        From :func:`~alliance_research.scoring.score_library`; each alliance's latest wave is used.
+    outcomes, kpis : DataFrame
+        ``Library.outcomes`` and ``Library.kpis``.
+    kpi : str, optional
+        The KPI whose strong values are the outcome (default: the first of ``kpis`` with values).
+    conditions : "areas", "practices" or list of str
+        Area scores (default), practice scores, or chosen area and practice ids. At most ``MAX_CONDITIONS``.
+    anchors : sequence of three numbers, optional
+        Exclusion, crossover and inclusion for every condition. Default: from the rubric's scale, one level
+        above its bottom, its middle, and one level below its top (1, 2, 3 on the 0-4 scale: *Emerging*,
+        *Developing*, *Established*).
+    outcome_anchors : sequence of three numbers, optional
+        Exclusion, crossover and inclusion of the KPI, in its own unit, ordered from worse to better (for a KPI
+        where lower is better, exclusion is the largest). Default: its 10th, 50th and 90th percentiles across
+        the alliances, turned round when lower is better.
+    how : {"mean", "latest"}
+        A KPI's value per alliance (:func:`~alliance_research.outcomes.alliance_kpis`).
+
+    Returns
+    -------
+    LibraryData
+
+    Notes
+    -----
+    Calibration is direct [Rag08]_ (:func:`calibrate`). The condition anchors read the scale's level names: an
+    alliance is fully in "practices of this area established" at *Established*, fully out at *Emerging*, and
+    most ambiguous at *Developing*. A KPI seldom has such substantive anchors; the default quantiles make the
+    outcome "strong *relative to this library*", which the caveats say.
+    """
+    from .outcomes import alliance_kpis
+
+    table = _condition_scores(scores, conditions)
+    fw = scores.framework
+    names = short_names(list(table.columns))
+    labels = dict(zip(fw.areas["area_id"], fw.areas["area"])) | dict(zip(fw.practices["practice_id"],
+                                                                          fw.practices["label"]))
+    labels = {names[c]: labels.get(c, c) for c in table.columns}
+    table = table.rename(columns=names)
+    values = alliance_kpis(outcomes, kpis, how)
+    if not len(values):
+        raise ValueError("the library has no outcome data (data/outcomes.csv): QCA needs a KPI as its outcome")
+    if kpi is None:
+        kpi = next(k for k in [*kpis["kpi"], *values["kpi"]] if k in set(values["kpi"]))
+    values = values[values["kpi"] == kpi]
+    if values.empty:
+        known = sorted(set(outcomes["kpi"])) if len(outcomes) else []
+        raise ValueError(f"KPI {kpi!r} has no values; KPIs with values: {', '.join(known) or 'none'}")
+    meta = values.iloc[0]
+    higher_is_better = meta["higher_is_better"]
+    if higher_is_better != higher_is_better:  # NaN: kpis.csv does not say
+        raise ValueError(f"kpis.csv does not say whether a higher {kpi} is better; QCA needs the direction")
+    higher_is_better = bool(higher_is_better)
+    y = values.set_index("alliance_id")["value"].rename(kpi)
+    raw = table.join(y, how="inner").dropna()
+    dropped = sorted(set(table.index) ^ set(y.index) | set(table.join(y, how="inner").index) - set(raw.index))
+    rows = []
+    if anchors is None:
+        anchors, basis = scale_anchors(fw)
+    else:
+        basis = "given"
+    anchors = tuple(float(a) for a in anchors)
+    if len(anchors) != 3:
+        raise ValueError(f"anchors must be three numbers (exclusion, crossover, inclusion); got {anchors}")
+    data = pd.DataFrame(index=raw.index)
+    for c in table.columns:
+        data[c] = calibrate(raw[c], *anchors)
+        rows.append({"set": c, "label": labels[c], "exclusion": anchors[0], "crossover": anchors[1],
+                     "inclusion": anchors[2], "basis": basis})
+    if outcome_anchors is None:
+        if len(raw) == 0:
+            raise ValueError(f"no alliance has both scores and a value of {kpi}")
+        q = np.quantile(raw[kpi].to_numpy(), OUTCOME_QUANTILES)
+        if not q[0] < q[1] < q[2]:
+            raise ValueError(f"the values of {kpi} are too alike to anchor a calibration on their percentiles "
+                             f"({', '.join(f'{v:g}' for v in q)}); give outcome_anchors")
+        outcome_anchors = tuple(q if higher_is_better else q[::-1])
+        o_basis = ("the library's own 10th, 50th and 90th percentiles"
+                   + ("" if higher_is_better else ", turned round since lower is better"))
+    else:
+        outcome_anchors = tuple(float(a) for a in outcome_anchors)
+        o_basis = "given"
+        if len(outcome_anchors) != 3:
+            raise ValueError(f"outcome_anchors must be three numbers; got {outcome_anchors}")
+        e, i = outcome_anchors[0], outcome_anchors[2]
+        if (i > e) != higher_is_better:
+            better = "higher" if higher_is_better else "lower"
+            raise ValueError(f"outcome_anchors must run from worse to better: a {better} {kpi} is better, so "
+                             f"inclusion must be {'above' if higher_is_better else 'below'} exclusion; got "
+                             f"{outcome_anchors}")
+    data[kpi] = calibrate(raw[kpi], *outcome_anchors)
+    label = meta["label"] if isinstance(meta["label"], str) and meta["label"] else kpi
+    rows.append({"set": kpi, "label": label, "exclusion": outcome_anchors[0], "crossover": outcome_anchors[1],
+                 "inclusion": outcome_anchors[2], "basis": o_basis})
+    conditions = [str(c) for c in table.columns]
+    caveats = _caveats(data, kpi, conditions, dropped, o_basis)
+    return LibraryData(raw, data, kpi, conditions, pd.DataFrame(rows), caveats, dict.fromkeys(conditions, 1))
+
+
+def _caveats(data: pd.DataFrame, kpi: str, conditions: list[str], dropped: list[str], outcome_basis: str):
+    from .outcomes import _sample_note
+
+    n, k = len(data), len(conditions)
+    observed = len({tuple(r) for r in (data[conditions].to_numpy() > 0.5).astype(int)})
+    caveats = [f"{_sample_note(n)}: QCA describes which combinations go with a strong {kpi} in these {n} "
+               f"alliances; it does not show that the practices cause it",
+               f"limited diversity: the {n} alliances fall in {observed} of the {2 ** k} possible combinations of "
+               f"{k} conditions; the parsimonious solution assumes outcomes for the other {2 ** k - observed}, "
+               f"the intermediate one only where that agrees with more mature practice going with better delivery"]
+    if outcome_basis.startswith("the library"):
+        caveats.append(f"the anchors of {kpi} are {outcome_basis}: a strong {kpi} means strong for this "
+                       f"library, not against an external benchmark")
+    at_crossover = sorted(data.index[(data[conditions] == 0.5).any(axis=1)])
+    if at_crossover:
+        caveats.append("at the crossover of a condition, so in no truth-table row: " + ", ".join(at_crossover))
+    if dropped:
+        caveats.append(f"left out for want of scores or a value of {kpi}: " + ", ".join(dropped))
+    return caveats
+
+
+def library_qca(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, conditions="areas", incl_cut: float = INCL_CUT,
+                n_cut: int = 1, how: str = "mean") -> pd.DataFrame:
+    """QCA of every KPI of a library: which combinations of conditions go with a strong value of it.
+
+    Parameters
+    ----------
+    scores, outcomes, kpis, conditions, how
+        As in :func:`library_data` (default anchors).
+    incl_cut, n_cut : float, int
+        As in :func:`truth_table`.
+
+    Returns
+    -------
+    DataFrame
+        One row per KPI and solution (``conservative``, ``intermediate`` with every condition expected present,
+        ``parsimonious``): ``kpi``, ``label``, ``n``, ``solution``, ``expression`` (empty when none),
+        ``consistency``, ``pri``, ``coverage`` and ``conclusion`` (plain words, with the small-N caveat). A KPI
+        with fewer than ``outcomes.MIN_N`` alliances is not analysed (one row, solution ``"none"``).
+    """
+    from .outcomes import MIN_N, _sample_note
+
+    columns = ["kpi", "label", "n", "solution", "expression", "consistency", "pri", "coverage", "conclusion"]
+    rows = []
+    for kpi, label in zip(kpis["kpi"], kpis["label"]):
+        if not (outcomes["kpi"] == kpi).any():
+            continue
+        name = label if isinstance(label, str) and label else kpi
+        try:
+            ld = library_data(scores, outcomes, kpis, kpi, conditions=conditions, how=how)
+            n, reason = len(ld.data), (_sample_note(len(ld.data)) if len(ld.data) < MIN_N else "")
+        except ValueError as err:  # no direction, or no spread to anchor on: said in the table, not raised
+            n, reason = int(outcomes.loc[outcomes["kpi"] == kpi, "alliance_id"].nunique()), f"not analysed: {err}"
+        if reason:
+            rows.append({"kpi": kpi, "label": label, "n": n, "solution": "none", "expression": "",
+                         "consistency": np.nan, "pri": np.nan, "coverage": np.nan, "conclusion": reason})
+            continue
+        tt = truth_table(ld.data, kpi, ld.conditions, incl_cut=incl_cut, n_cut=n_cut)
+        for kind in _KINDS[0], _KINDS[2], _KINDS[1]:
+            sol = minimise(tt, kind, directional=ld.directional)
+            if sol.expression:
+                conclusion = (f"{sol.expression} goes with a strong outcome on {name} (consistency "
+                              f"{sol.consistency:.2f}, coverage {sol.coverage:.2f}); {_sample_note(n)}")
+            else:
+                conclusion = (f"no combination goes consistently with a strong outcome on {name} (consistency "
+                              f"cut-off {incl_cut:g}); {_sample_note(n)}")
+            rows.append({"kpi": kpi, "label": label, "n": n, "solution": kind, "expression": sol.expression,
+                         "consistency": sol.consistency, "pri": sol.pri, "coverage": sol.coverage,
+                         "conclusion": conclusion})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sensitivity(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None, *,
+                incl_cuts=(0.75, 0.8, 0.85, 0.9), solution: str = "intermediate", directional=None,
+                pri_cut: float = 0.0, n_cut: int = 1) -> pd.DataFrame:
+    """How the solution changes with the consistency cut-off: a robustness check.
+
+    Parameters
+    ----------
+    data, outcome, conditions, pri_cut, n_cut
+        As in :func:`truth_table`.
+    incl_cuts : sequence of float
+        The consistency cut-offs to try.
+    solution, directional
+        As in :func:`minimise`.
+
+    Returns
+    -------
+    DataFrame
+        One row per cut-off: ``incl_cut``, ``positive_rows`` (how many truth-table rows are positive),
+        ``expression`` (empty when none), ``consistency``, ``pri``, ``coverage``.
+
+    Notes
+    -----
+    Schneider & Wagemann [SW12]_ (ch. 11) ask that a solution be reported with how it changes under
+    reasonable changes of the cut-offs: a result that appears or vanishes between 0.75 and 0.9 is fragile.
+    """
+    rows = []
+    for cut in incl_cuts:
+        tt = truth_table(data, outcome, conditions, incl_cut=cut, pri_cut=pri_cut, n_cut=n_cut)
+        sol = minimise(tt, solution, directional=directional)
+        rows.append({"incl_cut": float(cut), "positive_rows": int((tt.table["out"] == "1").sum()),
+                     "expression": sol.expression, "consistency": sol.consistency, "pri": sol.pri,
+                     "coverage": sol.coverage})
+    return pd.DataFrame(rows, columns=["incl_cut", "positive_rows", "expression", "consistency", "pri", "coverage"])
