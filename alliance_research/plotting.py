@@ -269,7 +269,8 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
 
 def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str = "radar",
                  level: str = "practice", ax=None, reference: pd.Series | None = None,
-                 reference_label: str = "Cluster centre"):
+                 reference_label: str = "Cluster centre", library: pd.DataFrame | None = None,
+                 label: str | None = None):
     """One alliance's profile against the library: its scores, the library median and interquartile band.
 
     The library is every alliance's latest wave (:meth:`~alliance_research.scoring.Scores.latest`), the alliance
@@ -294,6 +295,12 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
         ``ClusterResult.centres.loc[cluster]``.
     reference_label : str
         Its legend entry.
+    library : DataFrame, optional
+        The profiles the band and the median are drawn from (alliances by practice or area ids), e.g.
+        ``Scores.latest().profiles()`` of a library that ``scores`` is not part of, such as a workshop room's;
+        default: the latest wave of every group in ``scores``.
+    label : str, optional
+        What to call the profile drawn, in the title and legend (default: ``"<alliance_id>, wave <wave>"``).
 
     Returns
     -------
@@ -330,14 +337,17 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
     own, wave = _pick_wave(frame, alliance_id, wave)
     targets = _targets(level, fw)
     own = own.set_index(column)["score"].reindex(targets["id"]).to_numpy()
-    library = scores.latest().profiles(level)[targets["id"].tolist()]
+    if library is None:
+        library = scores.latest().profiles(level)
+    library = library.reindex(columns=targets["id"].tolist())
     q25, median, q75 = (library.quantile(q).to_numpy() for q in (0.25, 0.5, 0.75))
     n_alliances = len(library)
 
     what = "practice" if level == "practice" else "area"
-    labels = {"title": f"{alliance_id}, wave {wave}: {what} profile against the library",
+    own_label = label if label is not None else f"{alliance_id}, wave {wave}"
+    labels = {"title": f"{own_label}: {what} profile against the library",
               "band": f"Library interquartile range ({n_alliances} alliances, latest wave)",
-              "median": "Library median", "own": f"{alliance_id}, wave {wave}", "reference": reference_label}
+              "median": "Library median", "own": own_label, "reference": reference_label}
     extra = None if reference is None else pd.Series(reference).reindex(targets["id"]).to_numpy(dtype=float)
     if kind == "radar":
         return _radar(ax, fw, targets, own, q25, median, q75, labels, extra)
