@@ -183,14 +183,17 @@ def write_template(path: str | Path, framework: Framework | str | Path | None = 
     ws = wb.create_sheet(RATING_SHEET, 1)
     ws["B1"] = f"{fw.title}: rate your alliance"
     ws["B1"].font = title_font
-    org_types = DataValidation(type="list", formula1="=OrganisationTypes", allow_blank=True, showErrorMessage=True,
+    org_types = DataValidation(type="list", formula1="OrganisationTypes", allow_blank=True, showErrorMessage=True,
                                errorTitle="Organisation type", error=f"Choose one of {', '.join(ORGANISATION_TYPES)}.",
                                showInputMessage=True, promptTitle="Organisation type",
                                prompt="Client, contractor, designer, supplier or other")
-    levels = DataValidation(type="list", formula1="=RatingLevels", allow_blank=True, showErrorMessage=True,
+    levels = DataValidation(type="list", formula1="RatingLevels", allow_blank=True, showErrorMessage=True,
                             errorTitle="Rating", error=f"Choose a level from the list, or {fw.dont_know}.",
                             showInputMessage=True, promptTitle="Your rating",
                             prompt="The level that best describes your alliance today")
+    # list sources are defined names, written as the file format stores formulas (no leading "="): Excel and
+    # LibreOffice both resolve a name that points at another sheet, where a plain cross-sheet range fails in
+    # older Excel
     ws.add_data_validation(org_types)
     ws.add_data_validation(levels)
     for key, ref in FIELD_CELLS.items():
@@ -235,7 +238,8 @@ def write_template(path: str | Path, framework: Framework | str | Path | None = 
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    wb.active = 1
+    wb.active = 0  # it opens on the instructions
+    ins.sheet_view.tabSelected = True
     wb.security.lockStructure = True  # ... but not rename, delete, add or unhide sheets
 
     return _save_workbook(wb, path)
