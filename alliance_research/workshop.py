@@ -29,6 +29,8 @@ import pandas as pd
 from .errors import LibraryError, Problem
 from .framework import Framework, load_framework
 from .library import ORGANISATION_TYPES, RESPONSE_COLUMNS
+from .outputs import move_files
+from .writeups import _interval, _plural, _signed
 
 __all__ = ["write_template", "fill_workbook", "read_workbooks", "simulate_room", "score_room", "RoomResult",
            "room_figures", "render_room", "write_room", "build_room", "room_widget", "RATING_SHEET", "INSTRUCTIONS_SHEET",
@@ -371,7 +373,7 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
         answer = ws[f"{RATING_COLUMN}{row}"].value
         n_given += _text(answer) != ""
         try:
-            answers[practice_id] = fw.parse_answer(answer.strip() if isinstance(answer, str) else answer)
+            answers[practice_id] = fw.parse_answer(answer)
         except ValueError:
             problem(f"{RATING_COLUMN}{row}", answer,
                     f"the rating of '{labels[practice_id]}': {fw.expected_answers()}")
@@ -601,17 +603,8 @@ class RoomResult:
         return "\n".join(lines)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _interval_text(low, high) -> str:
-    return "no interval" if pd.isna(low) or pd.isna(high) else f"95% interval {low:.1f} to {high:.1f}"
-
-
-def _signed(value: float) -> str:
-    text = f"{value:+.1f}"
-    return text[1:] if float(text) == 0 else text
+    return "no interval" if pd.isna(low) or pd.isna(high) else f"95% interval {_interval(low, high)}"
 
 
 def _rms(a: pd.Series, b: pd.Series) -> tuple[float, int]:
@@ -934,15 +927,9 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
             names[key] = f"figures/room-{key}.png"
         page = render_room(result, out, link_base=link_base, link_suffix=link_suffix, figures=names)
         (tmp / "room.html").write_text(page, encoding="utf-8", newline="\n")
-        written = []
-        for source in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            target = out / source.relative_to(tmp)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-            written.append(target)
+        return move_files(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return written
 
 
 def build_room(files, out: str | Path, *, library: str | Path | None = None,
