@@ -981,7 +981,10 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
     ``responses`` (the answers so far, long format), ``add`` and ``clear`` (the buttons) and ``sliders`` (by
     practice id). Raises ``ImportError`` without ipywidgets: use the workbooks then.
     """
+    import html
+
     import ipywidgets as widgets
+    import matplotlib.pyplot as plt
     from IPython.display import display
 
     fw = analysis.framework
@@ -989,8 +992,8 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
     org_type = widgets.Dropdown(options=list(ORGANISATION_TYPES), value="client", description="Organisation")
     name = widgets.Text(value=alliance, description="Alliance")
     sliders = {}
-    rows = [widgets.HTML("<b>Rate each practice</b> (leave at \u201c" + fw.dont_know + "\u201d if you cannot "
-                         "judge it)")]
+    rows = [widgets.HTML(f"<b>Rate each practice</b> (leave at \u201c{html.escape(fw.dont_know)}\u201d if you "
+                         f"cannot judge it)")]
     for p in fw.practices.itertuples(index=False):
         slider = widgets.SelectionSlider(options=options, value=fw.dont_know, description="",
                                          layout=widgets.Layout(width="420px"), continuous_update=False)
@@ -1008,14 +1011,14 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
         n = box.responses["respondent_id"].nunique() if len(box.responses) else 0
         respondent = f"participant-{n + 1:02d}"
         rows = [(_slug(name.value, "alliance"), 1, respondent, org_type.value, org_type.value, practice_id,
-                 fw.parse_answer(slider.value.split(" ", 1)[1] if slider.value != fw.dont_know else None),
-                 None, name.value, "", False) for practice_id, slider in sliders.items()]
+                 fw.parse_answer(slider.value), None, name.value, "", False)
+                for practice_id, slider in sliders.items()]
         new = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated"])
         new["score"] = new["score"].astype("Int64")
         box.responses = pd.concat([box.responses, new], ignore_index=True) if len(box.responses) else new
         for slider in sliders.values():
             slider.value = fw.dont_know
-        status.value = f"{n + 1} participant(s) so far."
+        status.value = f"{_plural(n + 1, 'participant')} so far."
         if box.responses["score"].notna().any():
             box.room = score_room(box.responses, analysis, n_boot=n_boot, random_state=random_state)
             output.clear_output(wait=True)
@@ -1024,7 +1027,6 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
                 print()
                 for i, prompt in enumerate(box.room.prompts, start=1):
                     print(f"{i}. {prompt['text']}")
-                import matplotlib.pyplot as plt
                 for ax in room_figures(box.room).values():
                     display(ax.figure)
                     plt.close(ax.figure)
