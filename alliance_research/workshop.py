@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .agreement import RWG_THRESHOLD
 from .errors import LibraryError, Problem
 from .framework import Framework, load_framework
 from .library import ORGANISATION_TYPES, RESPONSE_COLUMNS
@@ -710,7 +711,8 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
                         fictional_library=fictional, simulated=simulated, library_profiles=library, framework=fw,
                         library_path=Path(analysis.library.path),
                         settings=dict(n_boot=n_boot, random_state=random_state, n_cases=n_cases,
-                                      n_prompts=n_prompts, min_respondents=min_respondents))
+                                      n_prompts=n_prompts, min_respondents=min_respondents,
+                                      rwg_threshold=RWG_THRESHOLD))
     result.caveats.extend(_caveats(result))
     return result
 
@@ -817,7 +819,8 @@ def _caveats(result: RoomResult) -> list[str]:
     if len(low):
         shown = ", ".join(f"\u201c{label}\u201d" for label in low["label"].head(5))
         more = f" and {len(low) - 5} more" if len(low) > 5 else ""
-        out.append(f"The room disagrees on {_plural(len(low), 'practice')} (rwg below 0.7): {shown}{more}. "
+        out.append(f"The room disagrees on {_plural(len(low), 'practice')} (rwg below {RWG_THRESHOLD:g}): "
+                   f"{shown}{more}. "
                    f"A mean hides disagreement: ask who chose what, and why.")
     answered = result.profile["n_answered"].fillna(0) / max(n, 1)
     unknown = result.profile[answered < 0.5]
