@@ -7,7 +7,7 @@ Practice, clustered, related to outcomes and written up as lessons learnt.
 >>> scores = ar.score_library(lib, n_boot=200)   # practice, area and index scores with intervals
 """
 
-from . import agreement, gaps, qca, scoring, trends
+from . import agreement, gaps, qca, scoring, trends, workshop
 from .errors import LibraryError, Problem
 from .framework import Framework, list_frameworks, load_framework
 from .gaps import perception_gaps
@@ -19,4 +19,4 @@ __version__ = "0.1.0"
 
 __all__ = ["LibraryError", "Problem", "Framework", "Library", "load_framework", "list_frameworks",
            "load_library", "Scores", "score_library", "score_responses", "perception_gaps", "wave_changes",
-           "agreement", "scoring", "gaps", "trends", "qca", "__version__"]
+           "agreement", "scoring", "gaps", "trends", "qca", "workshop", "__version__"]

@@ -63,6 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--framework", default=None, metavar="ID_OR_FILE",
                    help="rubric id or YAML file (default: sustaining-integration)")
     p.set_defaults(func=cmd_import_survey)
+
+    p = sub.add_parser("workshop", help="the workshop kit: a self-assessment workbook, and scoring a room of them")
+    kit = p.add_subparsers(dest="workshop_command", required=True, metavar="STEP")
+    t = kit.add_parser("template", help="write the self-assessment workbook participants fill in")
+    t.add_argument("--out", type=Path, default=Path("workshop-template.xlsx"), metavar="FILE.xlsx",
+                   help="the workbook to write (default: workshop-template.xlsx)")
+    _library_arg(t)
+    t.set_defaults(func=cmd_workshop_template)
+    s = kit.add_parser("score", help="score filled workbooks as a room; write the page to show the room")
+    s.add_argument("files", type=Path, nargs="+", metavar="FILES",
+                   help="filled workbooks, or folders of them (every .xlsx in the folder)")
+    _library_arg(s)
+    s.add_argument("--out", type=Path, default=Path("workshop"), metavar="DIR",
+                   help="output folder: room.html and figures/ (default: workshop/)")
+    s.add_argument("--link-base", default=None, metavar="PREFIX",
+                   help="prefix of the links to case-study write-ups, <PREFIX><alliance_id>.html, e.g. "
+                        "../reports/alliances/ for a built report (default: the library's dossiers, "
+                        "casestudies/<alliance_id>.md)")
+    s.add_argument("--n-boot", type=int, default=1000, metavar="N", help="bootstrap replicates (default: 1000)")
+    s.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    s.set_defaults(func=cmd_workshop_score)
     return parser
 
 
@@ -120,6 +141,35 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
     verb = "Would append" if args.dry_run else "Appended"
     print(f"{verb} {len(rows)} ratings from {respondents} respondents to alliance '{args.alliance}', "
           f"wave {args.wave} ({rows['score'].isna().sum()} without an answer).")
+    return 0
+
+
+def cmd_workshop_template(args: argparse.Namespace) -> int:
+    from .framework import load_framework
+    from .workshop import write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"alliance-research: --out names an Excel workbook ending in .xlsx; got {args.out}", file=sys.stderr)
+        return 2
+    fw = load_framework(args.framework, library=args.library)
+    path = write_template(args.out, fw)
+    print(f"Wrote {path}: {len(fw.practices)} practices of '{fw.title}' to rate. Hand out a copy per participant "
+          f"or table; score the filled copies with `alliance-research workshop score`.")
+    return 0
+
+
+def cmd_workshop_score(args: argparse.Namespace) -> int:
+    from .framework import load_framework
+    from .workshop import build_room
+
+    if args.n_boot < 0 or args.seed < 0:
+        print("alliance-research: --n-boot and --seed must be 0 or more", file=sys.stderr)
+        return 2
+    fw = load_framework(args.framework, library=args.library)
+    room, written = build_room(args.files, args.out, library=args.library, framework=fw, link_base=args.link_base,
+                               n_boot=args.n_boot, random_state=args.seed)
+    print(room.describe())
+    print(f"\nWrote {len(written)} files to {args.out}/. Put {args.out / 'room.html'} on the screen.")
     return 0
 
 

@@ -47,6 +47,10 @@ class Problem:
         The offending value, as read.
     expected : str
         What was expected instead, in words.
+    sheet : str or None
+        For a workbook: the sheet. ``column`` is then the cell's column letter and ``line`` its row, and the
+        problem reads ``file, sheet 'Rating', cell D12: ...`` (either may be None for a problem of the whole
+        sheet or file).
     """
 
     file: str
@@ -54,8 +58,16 @@ class Problem:
     column: str | None
     value: Any
     expected: str
+    sheet: str | None = None
 
     def __str__(self) -> str:
+        if self.sheet is not None:
+            where = f"{self.file}, sheet '{self.sheet}'"
+            if self.column and self.line is not None:
+                return f"{where}, cell {self.column}{self.line}: {_show(self.value)}: expected {self.expected}"
+            where += "" if self.line is None else f", row {self.line}"
+            what = f"column {self.column}: " if self.column else ""
+            return f"{where}: {what}{_show(self.value)}: expected {self.expected}"
         where = self.file if self.line is None else f"{self.file}, line {self.line}"
         what = f"{self.column}: " if self.column else ""
         return f"{where}: {what}{_show(self.value)}: expected {self.expected}"
@@ -66,7 +78,9 @@ class LibraryError(ValueError):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems: list[Problem] = sorted(
-            problems, key=lambda p: (p.file, p.line if p.line is not None else -1, p.column or "")
+            problems, key=lambda p: (p.file, p.sheet or "", p.line if p.line is not None else -1,
+                                     # a sheet's columns are letters: B before AA, as a spreadsheet orders them
+                                     len(p.column or "") if p.sheet is not None else 0, p.column or "")
         )
         super().__init__(self._message())
 
@@ -76,11 +90,15 @@ class LibraryError(ValueError):
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
 
     def to_frame(self) -> pd.DataFrame:
-        """The problems as a DataFrame with columns file, line, column, value, expected."""
-        return pd.DataFrame(
+        """The problems as a DataFrame with columns file, line, column, value, expected (and sheet, after file,
+        when any problem is in a workbook sheet)."""
+        frame = pd.DataFrame(
             [(p.file, p.line, p.column, p.value, p.expected) for p in self.problems],
             columns=["file", "line", "column", "value", "expected"],
         ).astype({"line": "Int64"})
+        if any(p.sheet is not None for p in self.problems):
+            frame.insert(1, "sheet", [p.sheet for p in self.problems])
+        return frame
 
 
 class ProblemCollector:

@@ -22,7 +22,7 @@ from .scoring import Scores, score_library
 from .trends import wave_changes
 
 __all__ = ["score_tables", "agreement_summary", "analysis_tables", "write_csv", "write_tables",
-           "write_score_files", "TIDY_FILES"]
+           "write_score_files", "move_files", "TIDY_FILES"]
 
 #: The long tables written with ``tidy=True``, by file name.
 TIDY_FILES = ("practice_scores.csv", "area_scores.csv", "perception_gaps.csv", "wave_changes.csv",
@@ -173,4 +173,17 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Pa
         for source, target in staged:
             os.replace(source, target)
             written.append(target)
+    return written
+
+
+def move_files(source: str | Path, target: str | Path) -> list[Path]:
+    """Move every file under ``source`` to the same place under ``target`` (made as needed), each in one step;
+    the last stage of writing outputs in a temporary folder first. Returns the files' new paths, sorted."""
+    source, target = Path(source), Path(target)
+    written = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        moved = target / path.relative_to(source)
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, moved)
+        written.append(moved)
     return written

@@ -295,7 +295,8 @@ def _practice_marks(ax, layout: _PracticeLayout, scores: pd.DataFrame, index: pd
 
 def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str = "radar",
                  level: str = "practice", ax=None, reference: pd.Series | None = None,
-                 reference_label: str = "Cluster centre"):
+                 reference_label: str = "Cluster centre", library: pd.DataFrame | None = None,
+                 label: str | None = None):
     """One alliance's profile against the library: its scores, the library median and interquartile band.
 
     The library is every alliance's latest wave (:meth:`~alliance_research.scoring.Scores.latest`), the alliance
@@ -320,6 +321,12 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
         ``ClusterResult.centres.loc[cluster]``.
     reference_label : str
         Its legend entry.
+    library : DataFrame, optional
+        The profiles the band and the median are drawn from (alliances by practice or area ids), e.g.
+        ``Scores.latest().profiles()`` of a library that ``scores`` is not part of, such as a workshop room's;
+        default: the latest wave of every group in ``scores``.
+    label : str, optional
+        What to call the profile drawn, in the title and legend (default: ``"<alliance_id>, wave <wave>"``).
 
     Returns
     -------
@@ -353,29 +360,31 @@ def plot_profile(scores, alliance_id: str, wave: int | None = None, *, kind: str
                          "plt.subplots(subplot_kw={\"projection\": \"polar\"}), or use kind=\"line\"")
     fw = scores.framework
     targets = _targets(level, fw)
-    library = _library_quartiles(scores, level, targets)
-    own, labels, extra = _profile_of(scores, alliance_id, wave, level, targets, library, reference, reference_label)
+    quartiles = _library_quartiles(scores.latest().profiles(level) if library is None else library, targets)
+    own, labels, extra = _profile_of(scores, alliance_id, wave, level, targets, quartiles, reference,
+                                     reference_label, label)
     if kind == "radar":
-        return _radar(ax, fw, targets, own, *library[:3], labels, extra)
-    return _line_profile(ax, fw, targets, own, *library[:3], labels, extra)
+        return _radar(ax, fw, targets, own, *quartiles[:3], labels, extra)
+    return _line_profile(ax, fw, targets, own, *quartiles[:3], labels, extra)
 
 
-def _library_quartiles(scores, level: str, targets: pd.DataFrame) -> tuple:
-    """The 25th, 50th and 75th percentile of each target over every alliance's latest wave, and the count."""
-    library = scores.latest().profiles(level)[targets["id"].tolist()]
+def _library_quartiles(library: pd.DataFrame, targets: pd.DataFrame) -> tuple:
+    """The 25th, 50th and 75th percentile of each target over the ``library`` profiles, and their count."""
+    library = library.reindex(columns=targets["id"].tolist())
     return (*(library.quantile(q).to_numpy() for q in (0.25, 0.5, 0.75)), len(library))
 
 
 def _profile_of(scores, alliance_id: str, wave: int | None, level: str, targets: pd.DataFrame, library: tuple,
-                reference, reference_label: str) -> tuple:
+                reference, reference_label: str, label: str | None = None) -> tuple:
     """One alliance-wave's profile (in the order of ``targets``), the chart's labels and the reference profile."""
     frame, column = (scores.practices, "practice_id") if level == "practice" else (scores.areas, "area_id")
     own, wave = _pick_wave(frame, alliance_id, wave)
     own = own.set_index(column)["score"].reindex(targets["id"]).to_numpy()
     what = "practice" if level == "practice" else "area"
-    labels = {"title": f"{alliance_id}, wave {wave}: {what} profile against the library",
+    own_label = label if label is not None else f"{alliance_id}, wave {wave}"
+    labels = {"title": f"{own_label}: {what} profile against the library",
               "band": f"Library interquartile range ({library[3]} alliances, latest wave)",
-              "median": "Library median", "own": f"{alliance_id}, wave {wave}", "reference": reference_label}
+              "median": "Library median", "own": own_label, "reference": reference_label}
     extra = None if reference is None else pd.Series(reference).reindex(targets["id"]).to_numpy(dtype=float)
     return own, labels, extra
 
@@ -530,7 +539,7 @@ class AllianceCharts:
         self._stamps: dict = {}
         self._practices = _PracticeLayout(self.framework)
         self._targets = _targets("practice", self.framework)
-        self._library = _library_quartiles(scores, "practice", self._targets)
+        self._library = _library_quartiles(scores.latest().profiles(), self._targets)
 
     def _stamp(self, kind: str) -> _Stamp:
         if kind not in self._stamps:

@@ -24,10 +24,10 @@ __all__ = ["build_report", "notebook_plan", "MARKER"]
 MARKER = ".alliance-research-report"
 
 
-def _check_replaceable(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+def _check_replaceable(out: Path, marker: str = MARKER) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / marker).exists())):
         raise OSError(f"refusing to replace {out}: it is not empty and was not written by alliance-research "
-                      f"(no {MARKER} in it); choose another --out")
+                      f"(no {marker} in it); choose another --out")
 
 
 def notebook_plan(library: Library, a, *, random_state: int, method: str, k: int | None,

@@ -18,6 +18,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from .analysis import Analysis
+from .outputs import move_files
 from .qca import INCL_CUT, OUTCOME_QUANTILES, scale_anchors, short_names
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
@@ -604,10 +605,4 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
             text = render_synthesis(a, fmt=fmt, template_dir=template_dir,
                                     figures=dict(synthesis_figures, kpis=kpi_figures))
             (tmp / f"synthesis.{fmt}").write_text(text, encoding="utf-8", newline="\n")
-        written = []
-        for source in sorted(p for p in tmp.rglob("*") if p.is_file()):
-            target = out / source.relative_to(tmp)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-            written.append(target)
-    return written
+        return move_files(tmp, out)

@@ -36,12 +36,13 @@ PARAMETERS = {
     "05-synthesis.ipynb": ["library", "out_dir", "seed", "method", "k"],
     "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "n_cut",
                                 "outcome_anchors"],
+    "07-workshop.ipynb": ["library", "out_dir", "seed", "workbooks", "interactive"],
 }
 #: A value other than the default for every parameter but ``library`` and ``out_dir`` (set per run).
 CHOSEN = {"seed": 5, "n_boot": 200, "aggregate": "median", "method": "ward", "k": 2, "cluster_boot": 50,
           "alliance_id": "syn-0003", "kpi": "accident_frequency_rate",
           "conditions": ["integrated-organisation", "team-performance-management"], "incl_cut": 0.75, "n_cut": 2,
-          "outcome_anchors": [0.25, 0.21, 0.17]}
+          "outcome_anchors": [0.25, 0.21, 0.17], "interactive": True}
 N_ALLIANCES, N_WAVES = 12, 2
 
 
@@ -131,8 +132,27 @@ def synthetic(tmp_path_factory) -> Path:
     return library
 
 
+#: The room of filled workbooks the workshop notebook reads: (organisation type, answer to every practice).
+ROOM = [("client", 1), ("client", 2), ("contractor", 3), ("designer", 3)]
+
+
 @pytest.fixture(scope="module")
-def runs(synthetic, tmp_path_factory) -> dict[str, Future]:
+def workbooks(tmp_path_factory) -> Path:
+    """A folder of filled workshop workbooks (not simulated), for the workshop notebook's ``workbooks``."""
+    from alliance_research import workshop
+
+    folder = tmp_path_factory.mktemp("workbooks")
+    fw = ar.load_framework()
+    template = workshop.write_template(folder / "template.xlsx", fw)
+    for i, (org_type, score) in enumerate(ROOM, start=1):
+        workshop.fill_workbook(template, folder / f"table-{i}.xlsx", dict.fromkeys(fw.practice_ids, score),
+                               alliance="Test Alliance", organisation_type=org_type)
+    template.unlink()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(synthetic, workbooks, tmp_path_factory) -> dict[str, Future]:
     """Each notebook run once with papermill; a future per notebook, holding ``(executed notebook, out_dir)``."""
     tmp = tmp_path_factory.mktemp("notebook-runs")
     elsewhere = tmp / "elsewhere"  # the kernels' working folder: neither the repository nor the library
@@ -142,6 +162,8 @@ def runs(synthetic, tmp_path_factory) -> dict[str, Future]:
         out = tmp / "out" / Path(name).stem
         parameters = {key: CHOSEN[key] for key in PARAMETERS[name] if key in CHOSEN}
         parameters |= {"library": str(synthetic), "out_dir": str(out)}
+        if "workbooks" in PARAMETERS[name]:
+            parameters["workbooks"] = str(workbooks)
         nb = papermill.execute_notebook(str(NOTEBOOKS / name), str(tmp / name), parameters=parameters,
                                         kernel_name="python3", cwd=str(elsewhere), progress_bar=False)
         return nb, out
@@ -280,6 +302,30 @@ def test_the_report_leaves_out_configurations_without_outcomes(small_library):
     lib = ar.load_library(small_library)
     plan = notebook_plan(lib, a, random_state=0, method="kmeans", k=1, notebooks=paths)
     assert NOTEBOOKS / "06-configurations.ipynb" not in plan and len(plan) == len(paths) - 1
+
+
+def test_workshop_scores_the_workbooks_it_is_given_and_writes_the_page(runs, synthetic, workbooks):
+    from alliance_research import workshop
+
+    nb, out = runs["07-workshop.ipynb"].result()
+    assert _files(out) == {"workshop/room.html", "workshop/figures/room-profile.png",
+                           "workshop/figures/room-gaps.png"}
+    text = _text(nb)
+    assert "The room: 4 participants (2 client, 1 contractor, 1 designer) rating 1 alliance." in text
+    assert "simulated" not in text.lower()
+    # the page is what the package makes of these workbooks with the chosen seed, linking the report's write-ups
+    lib = ar.load_library(synthetic)
+    room = workshop.score_room(workshop.read_workbooks(workbooks, lib.framework),
+                               analyse(lib, random_state=CHOSEN["seed"]), random_state=CHOSEN["seed"])
+    figures = {"profile": "figures/room-profile.png", "gaps": "figures/room-gaps.png"}
+    page = (out / "workshop" / "room.html").read_text(encoding="utf-8")
+    assert page == workshop.render_room(room, out / "workshop", link_base="../alliances/", figures=figures)
+    assert _assert_images_resolve(out / "workshop" / "room.html") == 2
+    for alliance_id in room.cases["alliance_id"]:
+        assert f'href="../alliances/{alliance_id}.html"' in page
+    # interactive = True under papermill: the sliders were built and shown (a widget view, not an error)
+    live = [cell for cell in nb.cells if "room_widget" in cell.source][0]
+    assert any("application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in live.outputs)
 
 
 def test_the_report_refuses_parameters_a_notebook_does_not_declare():
