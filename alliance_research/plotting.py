@@ -541,20 +541,27 @@ class AllianceCharts:
         self._targets = _targets("practice", self.framework)
         self._library = _library_quartiles(scores.latest().profiles(), self._targets)
 
+    def _axes(self, size: tuple, projection: str | None = None):
+        # An Agg figure of its own, outside pyplot: blitting needs Agg, and nothing shows in a notebook.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=size, dpi=self.dpi, layout="constrained")
+        FigureCanvasAgg(fig)
+        return fig.add_subplot(projection=projection)
+
     def _stamp(self, kind: str) -> _Stamp:
         if kind not in self._stamps:
             fw = self.framework
             if kind == "scores":
-                fig, ax = plt.subplots(figsize=(9.0, _FRAME_INCHES + _ROW_INCHES * self._practices.n_rows),
-                                       dpi=self.dpi, layout="constrained")
+                ax = self._axes((9.0, _FRAME_INCHES + _ROW_INCHES * self._practices.n_rows))
                 _practice_frame(ax, fw, self._practices)
                 reserve = lambda ax: _title_and_legend(ax, "Title", [  # noqa: E731
                     Line2D([], [], marker="o", label="Practice score"),
                     Line2D([], [], marker="o", label="Sparse or low agreement"),
                     Line2D([], [], label="Maturity index 0.00"), Patch(label="Index interval")])
             else:
-                fig, ax = plt.subplots(figsize=(9, 9.5), dpi=self.dpi, subplot_kw={"projection": "polar"},
-                                       layout="constrained")
+                ax = self._axes((9, 9.5), projection="polar")
                 _radar_frame(ax, fw, self._targets)
                 reserve = lambda ax: _title_and_legend(  # noqa: E731
                     ax, "Title", [Line2D([], [], label=f"Legend entry {i}") for i in range(4)], ncol=1)
@@ -587,9 +594,7 @@ class AllianceCharts:
         return self._stamp("profile").save(path, marks)
 
     def close(self) -> None:
-        """Close the figures."""
-        for stamp in self._stamps.values():
-            plt.close(stamp.ax.figure)
+        """Let the figures go."""
         self._stamps.clear()
 
 
