@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = kit.add_parser("template", help="write the self-assessment workbook participants fill in")
     t.add_argument("--out", type=Path, default=Path("workshop-template.xlsx"), metavar="FILE.xlsx",
                    help="the workbook to write (default: workshop-template.xlsx)")
+    t.add_argument("--alliance", metavar="NAME", default=None,
+                   help="fill in the alliance's name for the participants (they can still change it)")
     _library_arg(t)
     t.set_defaults(func=cmd_workshop_template)
     s = kit.add_parser("score", help="score filled workbooks as a room; write the page to show the room")
@@ -152,7 +154,7 @@ def cmd_workshop_template(args: argparse.Namespace) -> int:
         print(f"alliance-research: --out names an Excel workbook ending in .xlsx; got {args.out}", file=sys.stderr)
         return 2
     fw = load_framework(args.framework, library=args.library)
-    path = write_template(args.out, fw)
+    path = write_template(args.out, fw, alliance=args.alliance)
     print(f"Wrote {path}: {len(fw.practices)} practices of '{fw.title}' to rate. Hand out a copy per participant "
           f"or table; score the filled copies with `alliance-research workshop score`.")
     return 0
@@ -166,8 +168,14 @@ def cmd_workshop_score(args: argparse.Namespace) -> int:
         print("alliance-research: --n-boot and --seed must be 0 or more", file=sys.stderr)
         return 2
     fw = load_framework(args.framework, library=args.library)
-    room, written = build_room(args.files, args.out, library=args.library, framework=fw, link_base=args.link_base,
-                               n_boot=args.n_boot, random_state=args.seed)
+    try:
+        room, written = build_room(args.files, args.out, library=args.library, framework=fw,
+                                   link_base=args.link_base, n_boot=args.n_boot, random_state=args.seed)
+    except LibraryError:  # bad workbooks or library: every problem listed by main()
+        raise
+    except ValueError as err:  # e.g. a library too small to cluster, a room that scored too few practices
+        print(f"alliance-research: cannot score the room: {err}; nothing was written.", file=sys.stderr)
+        return 2
     print(room.describe())
     print(f"\nWrote {len(written)} files to {args.out}/. Put {args.out / 'room.html'} on the screen.")
     return 0

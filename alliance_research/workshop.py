@@ -14,6 +14,7 @@ the prompts fill templated wording with the framework's labels and the room's nu
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -73,7 +74,7 @@ def _lines(text: str, width: int) -> int:
 
 
 def write_template(path: str | Path, framework: Framework | str | Path | None = None, *,
-                   library: str | Path | None = None) -> Path:
+                   library: str | Path | None = None, alliance: str | None = None) -> Path:
     """Write the self-assessment workbook for ``framework`` to ``path`` (an ``.xlsx`` file).
 
     Sheets: *Instructions* (how to fill it in, the scale); *Rating*: the participant's alliance, organisation
@@ -92,6 +93,8 @@ def write_template(path: str | Path, framework: Framework | str | Path | None = 
         The rubric (default: the Sustaining integration cell).
     library : path, optional
         A library whose ``data/frameworks/`` is searched for a framework id.
+    alliance : str, optional
+        The alliance's name, filled in for the participants (they can still change it).
 
     Returns
     -------
@@ -204,6 +207,8 @@ def write_template(path: str | Path, framework: Framework | str | Path | None = 
         label.value, label.font = _FIELD_LABELS[key], bold
         cell = ws[ref]
         cell.protection, cell.fill, cell.border = editable, answer_fill, box
+    if alliance:
+        ws[FIELD_CELLS["alliance"]] = alliance
     org_types.add(FIELD_CELLS["organisation_type"])
     headers = ["practice_id", "Area", "Practice", "Your rating", "Evidence (what shows it)"]
     headers += [f"{score} {name}" for score, name in fw.level_names.items()]
@@ -299,7 +304,9 @@ def _workbook_paths(paths) -> tuple[list[Path], list[Problem]]:
     files, problems = [], []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith(("~$", ".")))
+            # .xlsx in any case: a case-sensitive file system would otherwise skip Report.XLSX silently
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".xlsx"
+                           and not p.name.startswith(("~$", ".")))
             if not found:
                 problems.append(Problem(path.as_posix(), None, None, path.as_posix(),
                                         "a folder holding filled workbooks (.xlsx)"))
@@ -308,7 +315,29 @@ def _workbook_paths(paths) -> tuple[list[Path], list[Problem]]:
             files.append(path)
     if not files and not problems:
         problems.append(Problem("workbooks", None, None, None, "at least one filled workbook (.xlsx)"))
-    return files, problems
+    # the same workbook given twice (as a file and in its folder, or copied under another name) would count its
+    # participant twice: each is reported and none is scored twice
+    kept, by_path, by_content = [], {}, {}
+    for path in files:
+        if not path.is_file():
+            kept.append(path)
+            continue
+        resolved = path.resolve()
+        if resolved in by_path:
+            problems.append(Problem(path.as_posix(), None, None, path.name,
+                                    f"each workbook given once (it is also given as {by_path[resolved]})"))
+            continue
+        by_path[resolved] = path.as_posix()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in by_content:
+            problems.append(Problem(path.as_posix(), None, None, path.name,
+                                    f"one workbook per participant (this file is a byte-for-byte copy of "
+                                    f"{by_content[digest]}; if it is another participant's, give each a name "
+                                    f"or table in {FIELD_CELLS['participant']})"))
+            continue
+        by_content[digest] = path.as_posix()
+        kept.append(path)
+    return kept, problems
 
 
 def _text(value) -> str:
@@ -330,9 +359,17 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
         return None
     try:
         wb = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        # openpyxl reads a workbook as a zip of XML parts; anything else fails in one of these ways
-        problems.append(Problem(shown, None, None, path.name, f"{_EXPECTED_WORKBOOK}; this file is not one"))
+        formulas = load_workbook(path)  # the same cells as typed: a formula shows as "=..."
+    except (zipfile.BadZipFile, InvalidFileException) as err:
+        problems.append(Problem(shown, None, None, path.name,
+                                f"{_EXPECTED_WORKBOOK}; this file is not one ({type(err).__name__})"))
+        return None
+    except Exception as err:  # noqa: BLE001 -- a damaged part (e.g. truncated sheet XML) fails in many ways
+        # openpyxl reads a workbook as a zip of XML parts; whatever fails inside it is this file's problem, and
+        # the other workbooks' problems must still be reported
+        problems.append(Problem(shown, None, None, path.name,
+                                f"{_EXPECTED_WORKBOOK}; this file is damaged and cannot be read "
+                                f"({type(err).__name__}: {err}): save it again from the spreadsheet program"))
         return None
     if RATING_SHEET not in wb.sheetnames:
         problems.append(Problem(shown, None, None, wb.sheetnames,
@@ -348,13 +385,24 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
                                 f"made for: --framework)", sheet=LISTS_SHEET))
         return None
     simulated = _text(lists[_MADE_FOR["simulated"]].value) == "simulated"
-    ws = wb[RATING_SHEET]
+    version = _text(lists[_MADE_FOR["version"]].value)
+    ws, typed = wb[RATING_SHEET], formulas[RATING_SHEET]
 
     def problem(ref: str, value, expected: str) -> None:
         letters, digits = re.match(r"([A-Z]+)(\d+)", ref).groups()
         problems.append(Problem(shown, int(digits), letters, value, expected, sheet=RATING_SHEET))
 
-    fields = {key: ws[ref].value for key, ref in FIELD_CELLS.items()}
+    def value(ref: str):
+        """The cell's value; a formula whose result was never saved (written by a program, not a spreadsheet)
+        reads as blank, so it is reported rather than taken for no answer."""
+        found = ws[ref].value
+        formula = typed[ref].value
+        if found is None and isinstance(formula, str) and formula.startswith("="):
+            problem(ref, formula, "a value, not a formula without a saved result (open the workbook in a "
+                                  "spreadsheet program and save it, or type the value)")
+        return found
+
+    fields = {key: value(ref) for key, ref in FIELD_CELLS.items()}
     alliance = _text(fields["alliance"])
     if not alliance:
         problem(FIELD_CELLS["alliance"], fields["alliance"], "the name of the alliance you rated")
@@ -371,7 +419,7 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
             problem(f"{ID_COLUMN}{row}", found, f"practice id '{practice_id}' in the hidden first column (rows "
                                                 f"were added, removed or reordered: start from a fresh template)")
             continue
-        answer = ws[f"{RATING_COLUMN}{row}"].value
+        answer = value(f"{RATING_COLUMN}{row}")
         n_given += _text(answer) != ""
         try:
             answers[practice_id] = fw.parse_answer(answer)
@@ -383,14 +431,13 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
     if extra is not None:
         problem(f"{ID_COLUMN}{FIRST_ROW + len(fw.practice_ids)}", extra,
                 "no row after the last practice (start from a fresh template)")
-    if len(problems) == before and n_given == 0:
+    if n_given == 0:  # reported beside any other problem of the workbook: all problems at once
         problem(f"{RATING_COLUMN}{FIRST_ROW}", None,
                 f"a rating for at least one practice (column {RATING_COLUMN}); this workbook has none")
-    if len(problems) > before:
-        return None
     return {"file": shown, "alliance": alliance, "organisation_type": org_type,
             "organisation": _text(fields["organisation"]) or org_type, "participant": _text(fields["participant"]),
-            "answers": answers, "comments": comments, "simulated": simulated, "stem": path.stem}
+            "answers": answers, "comments": comments, "simulated": simulated, "stem": path.stem,
+            "version": version}
 
 
 def read_workbooks(paths, framework: Framework | str | Path | None = None, *,
@@ -400,7 +447,7 @@ def read_workbooks(paths, framework: Framework | str | Path | None = None, *,
     Parameters
     ----------
     paths : path or list of paths
-        Workbooks, or folders of them (every ``*.xlsx`` in the folder, in name order).
+        Workbooks, or folders of them (every ``.xlsx`` file in the folder, in any letter case, in name order).
     framework : Framework, str or path, optional
         The rubric the workbooks were made for (default: the Sustaining integration cell).
     library : path, optional
@@ -411,44 +458,52 @@ def read_workbooks(paths, framework: Framework | str | Path | None = None, *,
     DataFrame
         The ``responses`` columns (``alliance_id`` is made from the alliance's name, ``wave`` is 1,
         ``respondent_id`` is the participant's name or table, else the file name, ``comment`` the evidence;
-        ``organisation`` defaults to the organisation type), then ``alliance`` (the name as typed), ``file`` and
-        ``simulated`` (the workbook was made by :func:`simulate_room`).
+        ``organisation`` defaults to the organisation type), then ``alliance`` (the name as typed), ``file``,
+        ``simulated`` (the workbook was made by :func:`simulate_room`) and ``framework_version`` (the rubric
+        version the workbook was made from; :func:`score_room` notes a mismatch).
 
     Raises
     ------
     LibraryError
         With every problem of every workbook, each naming its file, sheet and cell: a file that is not a
-        workbook, a missing rating sheet, a workbook made for another framework, changed practice rows, an
-        answer that is not a level name or the don't-know answer, a missing alliance or organisation type, a
-        workbook without any rating, or two workbooks naming the same participant.
+        workbook or a damaged one, the same workbook given twice (by path or as a byte-for-byte copy), a missing
+        rating sheet, a workbook made for another framework, changed practice rows, an answer that is not a level
+        name or the don't-know answer, a formula without a saved result, a missing alliance or organisation
+        type, a workbook without any rating, or two workbooks naming the same participant.
     """
     fw = _framework(framework, library)
     files, problems = _workbook_paths(paths)
     read = [_read_one(path, fw, problems) for path in files]
-    seen: dict[str, str] = {}
-    rows = []
+    # names are checked across every workbook that could be read, also those with other problems, so that a
+    # second run does not bring up new ones
+    named: dict[str, str] = {}
     for one in filter(None, read):
-        respondent = one["participant"] or one["stem"]
-        if respondent in seen:
-            if one["participant"]:
-                ref = FIELD_CELLS["participant"]
-                problems.append(Problem(one["file"], int(ref[1:]), ref[0], one["participant"],
-                                        f"a name or table used once (it is also in {seen[respondent]})",
-                                        sheet=RATING_SHEET))
-                continue
+        if one["participant"] in named:
+            ref = FIELD_CELLS["participant"]
+            problems.append(Problem(one["file"], int(ref[1:]), ref[0], one["participant"],
+                                    f"a name or table used once (it is also in {named[one['participant']]})",
+                                    sheet=RATING_SHEET))
+        elif one["participant"]:
+            named[one["participant"]] = one["file"]
+    if problems:
+        raise LibraryError(problems)
+    seen: set[str] = set(named)
+    rows = []
+    for one in read:
+        respondent = one["participant"]
+        if not respondent:  # unnamed: the file name, made unique
+            respondent = one["stem"]
             n = 2
-            while f"{respondent}-{n}" in seen:
+            while respondent in seen:
+                respondent = f"{one['stem']}-{n}"
                 n += 1
-            respondent = f"{respondent}-{n}"
-        seen[respondent] = one["file"]
+            seen.add(respondent)
         alliance_id = _slug(one["alliance"], "alliance")
         for practice_id in fw.practice_ids:
             rows.append((alliance_id, 1, respondent, one["organisation"], one["organisation_type"], practice_id,
                          one["answers"][practice_id], one["comments"][practice_id], one["alliance"], one["file"],
-                         one["simulated"]))
-    if problems:
-        raise LibraryError(problems)
-    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated"])
+                         one["simulated"], one["version"]))
+    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated", "framework_version"])
     out["score"] = out["score"].astype("Int64")
     out["wave"] = out["wave"].astype("int64")
     if out["score"].isna().all():
@@ -520,10 +575,12 @@ class RoomResult:
         ``library_median``, ``library_q75`` (the library's latest profiles) and ``nearest_centre`` (the centre
         of the nearest cluster).
     areas : DataFrame
-        ``area_id``, ``area``, ``score``, ``ci_low``, ``ci_high``, ``library_median``, ``nearest_centre``.
+        ``area_id``, ``area``, ``score``, ``ci_low``, ``ci_high``, ``library_median`` (the median of the library's
+        latest area scores), ``nearest_centre``.
     clusters : DataFrame
         One row per library cluster: ``cluster``, ``name``, ``n_alliances``, ``mean_score``, ``distance``
-        (root mean square difference from the room's profile, in levels, over the practices the room scored)
+        (root mean square difference from the room's profile, in levels, over the practices the room scored,
+        against the library's profiles as clustered: a practice an alliance lacks takes the practice's mean)
         and ``nearest``.
     nearest_cluster : int
     cases : DataFrame
@@ -533,9 +590,12 @@ class RoomResult:
         stands furthest above the room).
     gaps : DataFrame
         The room's client-versus-partner gaps per practice (:func:`~alliance_research.gaps.perception_gaps`,
-        ``comparison == "partners"``); empty without client or without partner participants.
+        ``comparison == "partners"``); empty without client or without partner participants. Where fewer than
+        :data:`MIN_PER_SIDE` participants answered on a side, the scores, gap and interval are blank and
+        ``comparable`` is False: a side's score would be one or two people's answers.
     index_gap : dict or None
-        The gap of the maturity index (``gap``, ``ci_low``, ``ci_high``, ``n_client``, ``n_partner``).
+        The gap of the maturity index (``gap``, ``ci_low``, ``ci_high``, ``n_client``, ``n_partner``); None
+        without both sides or with fewer than :data:`MIN_PER_SIDE` participants on a side.
     prompts : list of dict
         The discussion prompts: ``kind`` (``"gap"`` or ``"low"``), ``practice_id``, ``label``, ``area``,
         ``statement``, ``text`` (the question), ``read`` (the library alliance scoring highest on the practice:
@@ -604,6 +664,12 @@ class RoomResult:
         return "\n".join(lines)
 
 
+def _sides(responses: pd.DataFrame) -> tuple[int, int]:
+    """Client and partner participants (anyone not of the client) in the room."""
+    people = responses.drop_duplicates("respondent_id")["organisation_type"]
+    return int(people.eq("client").sum()), int(people.ne("client").sum())
+
+
 def _interval_text(low, high) -> str:
     return "no interval" if pd.isna(low) or pd.isna(high) else f"95% interval {_interval(low, high)}"
 
@@ -617,6 +683,14 @@ def _rms(a: pd.Series, b: pd.Series) -> tuple[float, int]:
 
 #: A client-partner gap smaller than this (in levels) makes no discussion prompt.
 MIN_PROMPT_GAP = 0.5
+#: Participants needed on each side (client, partners) before the room's page shows either side's score. With
+#: one on a side, that side's score is that person's answer; with two, each of them can work out the other's
+#: answer from the side's mean and their own. From three on, no single participant's answer can be recovered
+#: by anyone in the room, which is what the workbook promises ("answers are anonymous in the results").
+MIN_PER_SIDE = 3
+#: Practices the room must have scored to be set against the library's clusters and case studies.
+MIN_OVERLAP = 3
+_TOO_FEW = "too few on one side to compare without identifying anyone"
 
 
 def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts: int = 3, n_boot: int = 1000,
@@ -644,14 +718,24 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     -------
     RoomResult
 
+    Raises
+    ------
+    ValueError
+        When the ratings are on another framework than the library's, or the room scored fewer than
+        :data:`MIN_OVERLAP` practices.
+
     Notes
     -----
     Distances are root mean square differences of practice scores, :math:`d = \\sqrt{\\frac{1}{P}\\sum_p
-    (s_p^{\\text{room}} - s_p)^2}`, over the :math:`P` practices both profiles score: one number in levels of
-    the scale, so that 0.5 reads "half a level apart on a typical practice". The room is scored with
-    :func:`~alliance_research.scoring.score_responses` (all participants as one group) and its gaps with
-    :func:`~alliance_research.gaps.perception_gaps`.
+    (s_p^{\\text{room}} - s_p)^2}`, over the :math:`P` practices the room scored: one number in levels of the
+    scale, so that 0.5 reads "half a level apart on a typical practice". The library's side is its profiles as
+    they were clustered (a practice an alliance lacks takes the practice's library mean, as in
+    :func:`~alliance_research.clustering.cluster_profiles`), so every distance is over the same practices.
+    The room is scored with :func:`~alliance_research.scoring.score_responses` (all participants as one group)
+    and its gaps with :func:`~alliance_research.gaps.perception_gaps`; a side's scores are shown only with
+    :data:`MIN_PER_SIDE` or more participants on each side.
     """
+    from .clustering import _fill_missing
     from .gaps import perception_gaps
     from .scoring import score_responses
 
@@ -663,6 +747,13 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     practices = scores.practices.set_index("practice_id")
     library = analysis.latest.profiles().droplevel("wave")
     own = practices["score"].reindex(fw.practice_ids).astype(float)
+    n_scored = int(own.notna().sum())
+    if n_scored < min(MIN_OVERLAP, len(fw.practice_ids)):
+        raise ValueError(f"the room scored {_plural(n_scored, 'practice')} (the rest don't know or blank); at "
+                         f"least {MIN_OVERLAP} are needed to set it against the library")
+    # the library as it was clustered: its gaps filled with each practice's mean, so that every alliance and
+    # every centre is compared with the room over the same practices (all the room scored)
+    filled = _fill_missing(library.reindex(columns=fw.practice_ids))
 
     centres = analysis.clusters.centres
     clusters = analysis.clusters.summary()[["cluster", "name", "n", "mean_score"]].rename(columns={"n": "n_alliances"})
@@ -680,19 +771,23 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
 
     areas = fw.areas[["area_id", "area"]].merge(
         scores.areas[["area_id", "score", "ci_low", "ci_high"]], on="area_id", how="left")
-    by_area = profile.groupby("area_id", sort=False)[["library_median", "nearest_centre"]].mean()
-    areas = areas.merge(by_area.reset_index(), on="area_id", how="left")
+    # the library's median area score (not the mean of its practice medians, which no alliance need have)
+    area_median = analysis.latest.profiles("area").droplevel("wave").median().rename("library_median")
+    areas["library_median"] = areas["area_id"].map(area_median).astype(float)
+    by_area = profile.groupby("area_id", sort=False)["nearest_centre"].mean()
+    areas["nearest_centre"] = areas["area_id"].map(by_area).astype(float)
 
-    cases = _cases(analysis, own, library, nearest_cluster, n_cases)
+    cases = _cases(analysis, own, library, filled, nearest_cluster, n_cases)
     all_gaps = perception_gaps(room, fw, n_boot=n_boot, random_state=random_state)
     owner = all_gaps[all_gaps["comparison"].eq("partners")]
-    gaps = owner[owner["level"].eq("practice")].reset_index(drop=True)
+    gaps = _anonymous(owner[owner["level"].eq("practice")].reset_index(drop=True))
     index_row = owner[owner["level"].eq("index")]
     index_gap = None
     if len(index_row) and pd.notna(index_row["gap"].iloc[0]):
         r = index_row.iloc[0]
-        index_gap = {"gap": float(r["gap"]), "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                     "n_client": int(r["n_client"]), "n_partner": int(r["n_partner"])}
+        if min(int(r["n_client"]), int(r["n_partner"])) >= MIN_PER_SIDE:
+            index_gap = {"gap": float(r["gap"]), "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                         "n_client": int(r["n_client"]), "n_partner": int(r["n_partner"])}
     prompts = _prompts(fw, profile, gaps, library, analysis, n_prompts)
 
     people = responses.drop_duplicates("respondent_id")
@@ -700,9 +795,14 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     participants = (people.groupby("organisation_type").size().rename("n").reset_index()
                     .sort_values("organisation_type", key=lambda s: s.map(order), kind="mergesort")
                     .reset_index(drop=True))
+    # one alliance however its name was typed ("Riverside Alliance", "riverside  alliance"): grouped by its
+    # slug, shown by its most common spelling
     names = people["alliance"] if "alliance" in people else people["alliance_id"]
-    alliances = (names.rename("alliance").to_frame().groupby("alliance", sort=True).size().rename("n")
-                 .reset_index())
+    typed = pd.DataFrame({"key": [_slug(str(n), "alliance") for n in names], "alliance": names.astype(str)})
+    alliances = (typed.groupby("key", sort=True)
+                 .agg(alliance=("alliance", lambda s: s.value_counts().sort_index().idxmax()),  # ties: A-Z
+                      n=("alliance", "size"))
+                 .reset_index(drop=True))
     fictional = bool(analysis.library.alliances["fictional"].fillna(False).astype(bool).all())
     simulated = bool(responses["simulated"].any()) if "simulated" in responses else False
     result = RoomResult(responses=responses, scores=scores, profile=profile, areas=areas, clusters=clusters,
@@ -717,13 +817,27 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     return result
 
 
-def _cases(analysis, own: pd.Series, library: pd.DataFrame, nearest_cluster: int, n_cases: int) -> pd.DataFrame:
+def _anonymous(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The practice gaps with both sides' scores blanked where a side has fewer than :data:`MIN_PER_SIDE`
+    participants who answered; ``comparable`` says which rows keep them."""
+    gaps = gaps.copy()
+    comparable = (gaps["n_client"].fillna(0) >= MIN_PER_SIDE) & (gaps["n_partner"].fillna(0) >= MIN_PER_SIDE)
+    hidden = [c for c in ("client_score", "partner_score", "gap", "ci_low", "ci_high") if c in gaps]
+    gaps[hidden] = gaps[hidden].astype(float).where(comparable)
+    if "flagged" in gaps:
+        gaps["flagged"] = gaps["flagged"].fillna(False).astype(bool) & comparable
+    gaps["comparable"] = comparable.astype(bool)
+    return gaps
+
+
+def _cases(analysis, own: pd.Series, library: pd.DataFrame, filled: pd.DataFrame, nearest_cluster: int,
+           n_cases: int) -> pd.DataFrame:
     alliances = analysis.library.alliances.set_index("alliance_id")
     labels = dict(zip(analysis.framework.practices["practice_id"], analysis.framework.practices["label"]))
     cluster_of = analysis.cluster_of
     index = analysis.latest.maturity.set_index("alliance_id")["maturity_index"]
     rows = []
-    for alliance_id, profile in library.iterrows():
+    for alliance_id, profile in filled.iterrows():
         distance, _ = _rms(own, profile.reindex(own.index))
         rows.append((alliance_id, distance))
     ranked = pd.DataFrame(rows, columns=["alliance_id", "distance"]).sort_values(
@@ -828,14 +942,34 @@ def _caveats(result: RoomResult) -> list[str]:
         out.append(f"Fewer than half the room could rate {_plural(len(unknown), 'practice')} (don't know or "
                    f"blank): " + ", ".join(f"\u201c{label}\u201d" for label in unknown["label"].head(5))
                    + ". Not knowing is a finding too.")
-    if result.gaps.empty or result.index_gap is None:
+    scored = int(result.profile["score"].notna().sum())
+    total = len(result.profile)
+    if scored < total / 2:
+        out.append(f"The room scored only {scored} of {total} practices: its distances to the clusters and case "
+                   f"studies rest on those alone, and the nearest cluster may differ once the rest are rated.")
+    n_client, n_partner = _sides(result.responses)
+    if not n_client or not n_partner:
         out.append("No client-versus-partner comparison: the room needs participants from both the client and its "
                    "partners.")
+    elif result.index_gap is None:
+        out.append(f"No client-versus-partner comparison: {n_client} client and {n_partner} partner "
+                   f"participants are {_TOO_FEW} (it needs at least {MIN_PER_SIDE} on each side).")
     else:
         g = result.index_gap
-        if min(g["n_client"], g["n_partner"]) < 3:
+        hidden = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
+        if hidden:
+            out.append(f"{_plural(hidden, 'practice')} not compared between client and partners: "
+                       f"{_TOO_FEW} (fewer than {MIN_PER_SIDE} answered on a side).")
+        if min(g["n_client"], g["n_partner"]) < 5:
             out.append(f"The client-partner gaps rest on {g['n_client']} client and {g['n_partner']} partner "
                        f"participants: treat them as questions, not findings.")
+    if "framework_version" in result.responses:
+        versions = sorted(set(result.responses["framework_version"].dropna().astype(str)) - {""}
+                          - {str(result.framework.version)})
+        if versions:
+            out.append(f"Some workbooks were made from version {', '.join(versions)} of the rubric; the library "
+                       f"is scored on version {result.framework.version}. Check that the practices and their "
+                       f"descriptors have not changed in between.")
     if len(result.alliances) > 1:
         out.append(f"The room rated {len(result.alliances)} different alliances; the profile pools them.")
     if result.fictional_library:
@@ -850,10 +984,15 @@ def _caveats(result: RoomResult) -> list[str]:
 # figures and the page
 
 
+#: The figures :func:`write_room` may write, as ``figures/room-<key>.png``.
+ROOM_FIGURES = ("profile", "gaps")
+
+
 def room_figures(result: RoomResult) -> dict:
     """The page's figures as matplotlib axes: ``"profile"`` (the room's practice profile against the library's
     interquartile band, median and the nearest cluster's centre) and, when the room has both sides,
-    ``"gaps"`` (client against partners, per practice)."""
+    ``"gaps"`` (client against partners, on the practices with :data:`MIN_PER_SIDE` or more answers each
+    side)."""
     from . import plotting
 
     label = "Simulated room" if result.simulated else "The room"
@@ -862,8 +1001,9 @@ def room_figures(result: RoomResult) -> dict:
         result.scores, ROOM, 1, kind="line", library=result.library_profiles, label=label,
         reference=result.profile.set_index("practice_id")["nearest_centre"],
         reference_label=f"Centre of cluster {result.nearest_cluster} ({nearest['name'].split(':')[0]})")}
-    if not result.gaps.empty and result.gaps["gap"].notna().any():
-        ax = plotting.plot_perception_gaps(result.gaps, ROOM, 1, framework=result.framework)
+    shown = result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
+    if not shown.empty and shown["gap"].notna().any():  # only practices with enough people on both sides
+        ax = plotting.plot_perception_gaps(shown, ROOM, 1, framework=result.framework)
         ax.title.set_text(f"{label}: client and partner scores per practice")  # keeps the title's place
         figures["gaps"] = ax
     return figures
@@ -899,8 +1039,11 @@ def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | Non
     gaps = result.gaps.dropna(subset=["gap"])
     gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
     gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
+    n_client, n_partner = _sides(result.responses)
+    hidden = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
     return environment("html").get_template("workshop.html.j2").render(
         r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
+        n_client=n_client, n_partner=n_partner, n_hidden=hidden, min_per_side=MIN_PER_SIDE, too_few=_TOO_FEW,
         cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
         areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
         participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
@@ -908,9 +1051,10 @@ def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | Non
 
 def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
                link_suffix: str | None = None) -> list[Path]:
-    """Write ``room.html`` and its figures (``figures/room-profile.png`` and, with both sides in the room,
-    ``figures/room-gaps.png``) into ``out_dir``, all or nothing: everything is made in a temporary folder beside
-    it and moved in at the end. Links as in :func:`render_room`. Returns the files written."""
+    """Write ``room.html`` and its figures (``figures/room-profile.png`` and, with enough participants on both
+    sides, ``figures/room-gaps.png``) into ``out_dir``: everything is made in a temporary folder beside it and
+    moved in at the end, and a figure of an earlier room that this room does not have is removed. Other files in
+    ``out_dir`` are left alone. Links as in :func:`render_room`. Returns the files written."""
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -930,6 +1074,11 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
             names[key] = f"figures/room-{key}.png"
         page = render_room(result, out, link_base=link_base, link_suffix=link_suffix, figures=names)
         (tmp / "room.html").write_text(page, encoding="utf-8", newline="\n")
+        # figures of an earlier room that this one does not have (a gaps chart after a room without both sides)
+        # would otherwise stay beside the new page
+        for key in ROOM_FIGURES:
+            if key not in names:
+                (out / "figures" / f"room-{key}.png").unlink(missing_ok=True)
         return move_files(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -1014,9 +1163,9 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
         n = box.responses["respondent_id"].nunique() if len(box.responses) else 0
         respondent = f"participant-{n + 1:02d}"
         rows = [(_slug(name.value, "alliance"), 1, respondent, org_type.value, org_type.value, practice_id,
-                 fw.parse_answer(slider.value), None, name.value, "", False)
+                 fw.parse_answer(slider.value), None, name.value, "", False, str(fw.version))
                 for practice_id, slider in sliders.items()]
-        new = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated"])
+        new = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated", "framework_version"])
         new["score"] = new["score"].astype("Int64")
         box.responses = pd.concat([box.responses, new], ignore_index=True) if len(box.responses) else new
         for slider in sliders.values():

@@ -132,8 +132,9 @@ def synthetic(tmp_path_factory) -> Path:
     return library
 
 
-#: The room of filled workbooks the workshop notebook reads: (organisation type, answer to every practice).
-ROOM = [("client", 1), ("client", 2), ("contractor", 3), ("designer", 3)]
+#: The room of filled workbooks the workshop notebook reads: (organisation type, answer to every practice). Three
+#: on each side, the fewest for which the page compares client and partners (workshop.MIN_PER_SIDE).
+ROOM = [("client", 1), ("client", 2), ("client", 0), ("contractor", 3), ("designer", 3), ("supplier", 4)]
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +312,8 @@ def test_workshop_scores_the_workbooks_it_is_given_and_writes_the_page(runs, syn
     assert _files(out) == {"workshop/room.html", "workshop/figures/room-profile.png",
                            "workshop/figures/room-gaps.png"}
     text = _text(nb)
-    assert "The room: 4 participants (2 client, 1 contractor, 1 designer) rating 1 alliance." in text
+    assert "The room: 6 participants (3 client, 1 contractor, 1 designer, 1 supplier) rating 1 alliance." in text
+    assert "Partners minus client, maturity index: +2.3" in text
     assert "simulated" not in text.lower()
     # the page is what the package makes of these workbooks with the chosen seed, linking the report's write-ups
     lib = ar.load_library(synthetic)

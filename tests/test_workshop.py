@@ -75,8 +75,9 @@ def _answers(org_type: str, i: int) -> dict:
 @pytest.fixture(scope="module")
 def room(template, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("room")
-    people = [("client", "Riverside Water"), ("client", "Riverside Water"), ("contractor", "Builder Ltd"),
-              ("contractor", "Builder Ltd"), ("designer", "Design LLP"), ("supplier", "Pipes plc")]
+    people = [("client", "Riverside Water"), ("client", "Riverside Water"), ("client", "Riverside Water"),
+              ("contractor", "Builder Ltd"), ("contractor", "Builder Ltd"), ("designer", "Design LLP"),
+              ("supplier", "Pipes plc")]
     for i, (org_type, organisation) in enumerate(people):
         answers = _answers(org_type, i)
         if i == 0:
@@ -84,7 +85,7 @@ def room(template, tmp_path_factory) -> Path:
             answers[FW.practice_ids[2]] = None  # left blank
             answers[FW.practice_ids[3]] = "3 - " + _level(3)  # typed rather than picked
         fill(template, folder / f"table-{i + 1}.xlsx", answers, org_type=org_type, organisation=organisation,
-             evidence={SPLIT: "Monthly partner forum minutes"} if i == 2 else None)
+             evidence={SPLIT: "Monthly partner forum minutes"} if i == 3 else None)
     (folder / "~$table-1.xlsx").write_bytes(b"an Office lock file")  # left by an open workbook: skipped
     return folder
 
@@ -162,17 +163,17 @@ def test_filled_workbooks_read_back_as_long_ratings(room):
     responses = workshop.read_workbooks(room)
     assert list(responses.columns[:8]) == ["alliance_id", "wave", "respondent_id", "organisation",
                                            "organisation_type", "practice_id", "score", "comment"]
-    assert len(responses) == 6 * len(FW.practice_ids)  # the lock file was skipped
+    assert len(responses) == 7 * len(FW.practice_ids)  # the lock file was skipped
     assert set(responses["alliance_id"]) == {"riverside-alliance"}
     assert set(responses["alliance"]) == {"Riverside Alliance"}
-    assert sorted(responses["respondent_id"].unique()) == [f"table-{i}" for i in range(1, 7)]
+    assert sorted(responses["respondent_id"].unique()) == [f"table-{i}" for i in range(1, 8)]
     first = responses[responses["respondent_id"].eq("table-1")].set_index("practice_id")
     assert first.loc[SPLIT, "score"] == 0 and first.loc[LOWEST, "score"] == 0
     assert pd.isna(first.loc[FW.practice_ids[1], "score"]) and pd.isna(first.loc[FW.practice_ids[2], "score"])
     assert first.loc[FW.practice_ids[3], "score"] == 3
     assert first["organisation"].iloc[0] == "Riverside Water"
-    third = responses[responses["respondent_id"].eq("table-3")].set_index("practice_id")
-    assert third.loc[SPLIT, "comment"] == "Monthly partner forum minutes"
+    fourth = responses[responses["respondent_id"].eq("table-4")].set_index("practice_id")
+    assert fourth.loc[SPLIT, "comment"] == "Monthly partner forum minutes"
     assert not responses["simulated"].any()
 
 
@@ -184,9 +185,9 @@ def test_a_room_is_scored_and_its_page_written(room, analysis, tmp_path):
     for name in ("room-profile.png", "room-gaps.png"):
         image = matplotlib.image.imread(out / "figures" / name)
         assert image.shape[0] > 300 and image.shape[1] > 300
-    assert result.n_participants == 6
+    assert result.n_participants == 7
     assert result.participants.set_index("organisation_type")["n"].to_dict() == {
-        "client": 2, "contractor": 2, "designer": 1, "supplier": 1}
+        "client": 3, "contractor": 2, "designer": 1, "supplier": 1}
 
     # the nearest cluster and case studies are the nearest by root mean square distance
     own = result.profile.set_index("practice_id")["score"]
@@ -210,9 +211,24 @@ def test_a_room_is_scored_and_its_page_written(room, analysis, tmp_path):
     assert next_level in result.prompts[1]["text"]
     split_gap = result.gaps.set_index("id").loc[SPLIT]
     assert (split_gap["client_score"], split_gap["partner_score"], split_gap["gap"]) == (0, 4, 4)
+    # table-1 (a client) left practices 1 and 2 unrated: two client answers there, too few to show either side
+    assert workshop.MIN_PER_SIDE == 3
+    for practice_id in FW.practice_ids[1:3]:
+        row = result.gaps.set_index("id").loc[practice_id]
+        assert row["n_client"] == 2 and not row["comparable"]
+        assert row[["client_score", "partner_score", "gap", "ci_low", "ci_high"]].isna().all()
+    assert result.gaps["comparable"].sum() == len(FW.practice_ids) - 2
+    assert any("2 practices not compared" in c and "without identifying anyone" in c for c in result.caveats)
+    # the library's median area score, not the mean of its practice medians
+    area_median = analysis.latest.profiles("area").droplevel("wave").median()
+    assert result.areas.set_index("area_id")["library_median"].round(9).to_dict() == \
+        area_median.round(9).to_dict()
 
     page = (out / "room.html").read_text(encoding="utf-8")
     assert "The room: where we stand" in page
+    assert "2 practices not compared: too few on one side to compare without identifying anyone" in page
+    assert f"7 participants (3 client, 2 contractor, 1 designer, 1 supplier) rated Riverside Alliance on " \
+           f"{len(FW.practices)} practices, each from {FW.min_score} ({FW.level_names[FW.min_score]})" in page
     assert "Fictional case studies" in page and "Simulated participants" not in page
     assert analysis.clusters.names[result.nearest_cluster] in page
     for prompt in result.prompts:
@@ -303,7 +319,9 @@ def test_broken_workbooks_report_every_problem_with_file_sheet_and_cell(template
     assert text["no-type.xlsx"] == [f"{folder.as_posix()}/no-type.xlsx, sheet 'Rating', cell C4: (missing): expected "
                                     f"your organisation type: one of {', '.join(ORGANISATION_TYPES)}"]
     assert "expected an Excel workbook (.xlsx)" in text["notes.xlsx"][0]
-    assert [s.split(": ")[0].rsplit(" ", 1)[1] for s in text["unfilled.xlsx"]] == ["C3", "C4"]
+    # every problem at once: the missing fields and the missing ratings
+    assert [s.split(": ")[0].rsplit(" ", 1)[1] for s in text["unfilled.xlsx"]] == ["C3", "C4",
+                                                                                  f"D{workshop.FIRST_ROW}"]
     frame = caught.value.to_frame()
     assert frame.columns.tolist() == ["file", "sheet", "line", "column", "value", "expected"]
 
@@ -349,8 +367,9 @@ def test_an_empty_list_or_folder_and_a_missing_file(tmp_path):
 
 def test_cli_template_then_score(tmp_path, capsys):
     template = tmp_path / "kit" / "rate-your-alliance.xlsx"
-    assert main(["workshop", "template", "--out", str(template)]) == 0
-    assert "19 practices" in capsys.readouterr().out or template.is_file()
+    assert main(["workshop", "template", "--out", str(template), "--alliance", "Riverside Alliance"]) == 0
+    assert f"{len(FW.practices)} practices of '{FW.title}'" in capsys.readouterr().out
+    assert openpyxl.load_workbook(template)[RATING]["C3"].value == "Riverside Alliance"  # filled in for them
     for i, org_type in enumerate(["client", "contractor", "designer"]):
         fill(template, tmp_path / f"t{i}.xlsx", _answers(org_type, i), org_type=org_type)
     out = tmp_path / "screen"
@@ -360,7 +379,14 @@ def test_cli_template_then_score(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "3 participants (1 client, 1 contractor, 1 designer)" in printed and "room.html" in printed
     assert (out / "room.html").is_file() and (out / "figures" / "room-profile.png").is_file()
-    assert "https://example.org/alliances/" in (out / "room.html").read_text(encoding="utf-8")
+    page = (out / "room.html").read_text(encoding="utf-8")
+    assert "https://example.org/alliances/" in page
+    # one client: their score would be their own answer (the split practice: 0 against 4), so no side's score
+    # is shown anywhere, neither in the summary, the prompts, the table nor a figure
+    assert "Partners minus client" not in printed and "Partner staff rate" not in page
+    assert "1 client and 2 partner participants are too few on one side to compare without identifying anyone" \
+        in page
+    assert "The largest gaps" not in page and not (out / "figures" / "room-gaps.png").exists()
     # a second run replaces the page it wrote
     assert main(["workshop", "score", str(tmp_path / "t0.xlsx"), str(tmp_path / "t1.xlsx"), "--out", str(out),
                  "--n-boot", "20"]) == 0
@@ -397,17 +423,244 @@ def test_the_widget_adds_participants_and_updates_the_room(analysis):
     pytest.importorskip("ipywidgets")
     box = workshop.room_widget(analysis, n_boot=20)
     assert set(box.sliders) == set(FW.practice_ids)
-    for practice_id, slider in box.sliders.items():
-        slider.value = slider.options[1]  # 0 Not in place
-    box.organisation_type.value = "client"
-    box.add.click()
-    for slider in box.sliders.values():
-        slider.value = slider.options[-1]  # the top level
-    box.organisation_type.value = "contractor"
-    box.add.click()
+
+    def add(org_type: str, option: int) -> None:
+        for slider in box.sliders.values():
+            slider.value = slider.options[option]
+        box.organisation_type.value = org_type
+        box.add.click()
+
+    add("client", 1)  # 0 Not in place
+    add("contractor", -1)  # the top level
     assert box.room is not None and box.room.n_participants == 2
     assert box.responses["score"].tolist() == [0] * len(FW.practice_ids) + [FW.max_score] * len(FW.practice_ids)
+    # one on each side: no gap (it would be two people's own answers), no gap prompt
+    assert box.room.index_gap is None and box.room.gaps["gap"].isna().all()
+    assert all(p["kind"] == "low" for p in box.room.prompts)
+    for _ in range(workshop.MIN_PER_SIDE - 1):
+        add("client", 1)
+        add("designer", -1)
+    assert box.room.n_participants == 2 * workshop.MIN_PER_SIDE
     assert box.room.index_gap["gap"] == FW.max_score
+    assert box.room.prompts[0]["kind"] == "gap"
     assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
     box.clear.click()
     assert box.room is None and box.responses.empty
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reading: damaged files, the same workbook twice, formulas, versions, typed answers
+
+
+def _truncate_sheets(source: Path, target: Path) -> Path:
+    """A valid zip whose worksheet XML is cut off half way, as an interrupted copy or sync leaves it."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            zout.writestr(item, data)
+    return target
+
+
+def test_a_damaged_workbook_is_a_problem_beside_the_others(template, tmp_path):
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    good = fill(template, tmp_path / "good.xlsx", _answers("client", 0))
+    _truncate_sheets(good, folder / "cut.xlsx")
+    fill(template, folder / "no-type.xlsx", _answers("contractor", 0), org_type=None)
+    with pytest.raises(ar.LibraryError) as caught:
+        workshop.read_workbooks(folder)
+    shown = {Path(p.file).name: str(p) for p in caught.value.problems}
+    assert set(shown) == {"cut.xlsx", "no-type.xlsx"}
+    assert "damaged and cannot be read" in shown["cut.xlsx"]
+
+
+def test_the_same_workbook_twice_is_reported_not_counted_twice(template, tmp_path):
+    folder = tmp_path / "twice"
+    folder.mkdir()
+    one = fill(template, folder / "a.xlsx", _answers("client", 0))
+    fill(template, folder / "b.xlsx", _answers("contractor", 1), org_type="contractor")
+    assert workshop.read_workbooks([folder])["respondent_id"].nunique() == 2
+    with pytest.raises(ar.LibraryError, match="each workbook given once") as caught:
+        workshop.read_workbooks([folder, one])  # the folder, and a file in it
+    assert len(caught.value.problems) == 1
+    with pytest.raises(ar.LibraryError, match="each workbook given once"):
+        workshop.read_workbooks([one, folder / ".." / "twice" / "a.xlsx"])
+    shutil.copy(one, folder / "a-copy.xlsx")
+    with pytest.raises(ar.LibraryError, match="a-copy.xlsx: .*byte-for-byte copy of .*a.xlsx|"
+                                             "a.xlsx: .*byte-for-byte copy of .*a-copy.xlsx"):
+        workshop.read_workbooks(folder)
+
+
+def test_a_name_used_twice_is_reported_beside_other_problems(template, tmp_path):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    fill(template, folder / "x1.xlsx", _answers("client", 0), org_type=None, participant="Table 1")
+    fill(template, folder / "x2.xlsx", _answers("designer", 0), org_type="designer", participant="Table 1")
+    with pytest.raises(ar.LibraryError) as caught:
+        workshop.read_workbooks(folder)
+    shown = [str(p) for p in caught.value.problems]
+    assert any("x1.xlsx, sheet 'Rating', cell C4" in s for s in shown)
+    assert any("x2.xlsx, sheet 'Rating', cell C6: 'Table 1': expected a name or table used once" in s
+               for s in shown)
+    assert len(shown) == 2
+
+
+def test_typed_answers_read_like_picked_ones_and_xlsx_in_any_case(template, tmp_path):
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    p = FW.practice_ids
+    answers = {p[0]: 3, p[1]: "3", p[2]: f"  {FW.level_names[3]}  ", p[3]: FW.dont_know.replace("'", "\u2019"),
+               p[4]: f"2 - {FW.level_names[2]}"}
+    fill(template, folder / "TABLE-A.XLSX", answers)
+    responses = workshop.read_workbooks(folder).set_index("practice_id")["score"]
+    assert responses[list(p[:3])].tolist() == [3, 3, 3]
+    assert pd.isna(responses[p[3]]) and responses[p[4]] == 2
+
+
+def test_a_formula_without_a_saved_result_is_a_problem(template, tmp_path):
+    path = fill(template, tmp_path / "formula.xlsx", _answers("client", 0))
+    wb = openpyxl.load_workbook(path)
+    wb[RATING][f"D{workshop.FIRST_ROW}"] = f'="{FW.level_names[3]}"'  # written by a program: no cached value
+    wb.save(path)
+    with pytest.raises(ar.LibraryError) as caught:
+        workshop.read_workbooks(path)
+    (problem,), = [caught.value.problems]
+    assert (problem.sheet, problem.line, problem.column) == (RATING, workshop.FIRST_ROW, "D")
+    assert "not a formula without a saved result" in str(problem)
+
+
+def test_another_rubric_version_is_read_with_a_caveat(template, analysis, tmp_path):
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    for i, org_type in enumerate(["client", "contractor"]):
+        path = fill(template, folder / f"v{i}.xlsx", _answers(org_type, i), org_type=org_type)
+    wb = openpyxl.load_workbook(path)
+    wb[workshop.LISTS_SHEET]["E2"] = "0.9"
+    wb.save(path)
+    responses = workshop.read_workbooks(folder)
+    assert sorted(set(responses["framework_version"])) == sorted({"0.9", str(FW.version)})
+    result = workshop.score_room(responses, analysis, n_boot=20)
+    assert any("version 0.9 of the rubric" in c for c in result.caveats)
+    same = workshop.score_room(workshop.read_workbooks(folder / "v0.xlsx"), analysis, n_boot=20)
+    assert not any("of the rubric" in c for c in same.caveats)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# scoring: names, distances, the page
+
+
+def test_the_alliance_name_in_any_case_or_spacing_is_one_alliance(template, analysis, tmp_path):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for i, name in enumerate(["Riverside Alliance", "  riverside   ALLIANCE ", "Riverside Alliance"]):
+        fill(template, folder / f"n{i}.xlsx", _answers("contractor", i), alliance=name, org_type="contractor",
+             participant=f"P{i}")
+    result = workshop.score_room(workshop.read_workbooks(folder), analysis, n_boot=20)
+    assert result.alliances.to_dict("records") == [{"alliance": "Riverside Alliance", "n": 3}]
+    assert not any("different alliances" in c for c in result.caveats)
+    fill(template, folder / "other.xlsx", _answers("client", 0), alliance="Hillside Alliance")
+    result = workshop.score_room(workshop.read_workbooks(folder), analysis, n_boot=20)
+    assert any("rated 2 different alliances" in c for c in result.caveats)
+
+
+def test_distances_use_the_library_as_clustered_and_few_practices_are_flagged(template, tmp_path):
+    """An alliance missing a practice is compared as the clustering saw it (the practice's library mean)."""
+    from alliance_research.clustering import _fill_missing
+
+    root = Path(ar.__file__).resolve().parent.parent
+    lib = tmp_path / "lib"
+    shutil.copytree(root / "casestudies", lib / "casestudies")
+    shutil.copytree(root / "data", lib / "data")
+    responses = pd.read_csv(lib / "data" / "responses.csv")
+    first = sorted(responses["alliance_id"].unique())[0]
+    dropped = FW.practice_ids[0]
+    responses = responses[~(responses["alliance_id"].eq(first) & responses["practice_id"].eq(dropped))]
+    responses.to_csv(lib / "data" / "responses.csv", index=False)
+    analysis = analyse(ar.load_library(lib), n_boot=20, cluster_boot=5)
+    library = analysis.latest.profiles().droplevel("wave")
+    assert pd.isna(library.loc[first, dropped])
+
+    folder = tmp_path / "room"
+    folder.mkdir()
+    for i, org_type in enumerate(["client", "contractor", "designer"]):
+        fill(template, folder / f"r{i}.xlsx", _answers(org_type, i), org_type=org_type)
+    result = workshop.score_room(workshop.read_workbooks(folder), analysis, n_boot=20, n_cases=len(library))
+    own = result.profile.set_index("practice_id")["score"]
+    filled = _fill_missing(library[FW.practice_ids])
+    expected = (((filled - own) ** 2).mean(axis=1) ** 0.5)
+    distances = result.cases.set_index("alliance_id")["distance"]
+    assert distances[first] == pytest.approx(expected[first])
+    overlap_only = (((library.loc[first, FW.practice_ids] - own) ** 2).mean()) ** 0.5
+    assert distances[first] != pytest.approx(overlap_only)
+    assert not any("scored only" in c for c in result.caveats)
+
+    # a room that scored few practices: a caveat under half, an error under the minimum overlap
+    few = {p: (_level(2) if i < 5 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
+    sparse = tmp_path / "sparse"
+    sparse.mkdir()
+    fill(template, sparse / "s.xlsx", few)
+    result = workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
+    assert any(f"scored only 5 of {len(FW.practice_ids)} practices" in c for c in result.caveats)
+    two = {p: (_level(2) if i < 2 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
+    fill(template, sparse / "s.xlsx", two)
+    with pytest.raises(ValueError, match="the room scored 2 practices"):
+        workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
+
+
+def test_the_page_names_the_rubric_scale_and_counts_in_words(room, analysis, tmp_path):
+    import dataclasses
+
+    one = workshop.score_room(workshop.read_workbooks(room / "table-1.xlsx"), analysis, n_boot=20)
+    page = workshop.render_room(one, tmp_path)
+    assert "1 participant (1 client)" in page and "1 participants" not in page
+
+    class Shifted:  # the same rubric as if its scale started at 1: the page must take its lowest level from it
+        min_score = 1
+
+        def __getattr__(self, name):
+            return getattr(FW, name)
+
+    page = workshop.render_room(dataclasses.replace(one, framework=Shifted()), tmp_path)
+    assert f"each from 1 ({FW.level_names[1]}) to {FW.max_score}" in page
+
+
+def test_the_page_is_byte_identical_on_two_runs(room, analysis, tmp_path):
+    pages = []
+    for name in ("one", "two"):
+        workshop.build_room(room, tmp_path / name, analysis=analysis, n_boot=50)
+        pages.append((tmp_path / name / "room.html").read_bytes())
+    assert pages[0] == pages[1]
+
+
+def test_write_room_removes_a_figure_the_new_room_does_not_have(room, template, analysis, tmp_path):
+    out = tmp_path / "screen"
+    out.mkdir()
+    (out / "notes.txt").write_text("the facilitator's", encoding="utf-8")
+    both = workshop.score_room(workshop.read_workbooks(room), analysis, n_boot=20)
+    workshop.write_room(both, out)
+    assert (out / "figures" / "room-gaps.png").is_file()
+    partners = tmp_path / "partners"
+    partners.mkdir()
+    fill(template, partners / "p.xlsx", _answers("contractor", 0), org_type="contractor")
+    workshop.write_room(workshop.score_room(workshop.read_workbooks(partners), analysis, n_boot=20), out)
+    assert not (out / "figures" / "room-gaps.png").exists()
+    assert (out / "figures" / "room-profile.png").is_file() and (out / "notes.txt").is_file()
+
+
+def test_cli_a_library_too_small_or_a_room_too_sparse_exits_2(template, small_library, tmp_path, capsys):
+    path = fill(template, tmp_path / "t.xlsx", _answers("client", 0))
+    out = tmp_path / "screen"
+    assert main(["workshop", "score", str(path), "--library", str(small_library), "--out", str(out),
+                 "--n-boot", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot score the room" in err and "at least 4 alliances" in err and "nothing was written" in err
+    assert "Traceback" not in err and not out.exists()
+    fill(template, path, {p: FW.dont_know for p in FW.practice_ids[1:]} | {FW.practice_ids[0]: _level(2)})
+    assert main(["workshop", "score", str(path), "--out", str(out), "--n-boot", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot score the room: the room scored 1 practice" in err and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lib", "t.xlsx"]  # no temporary folder left either
