@@ -44,7 +44,7 @@ import pandas as pd
 
 __all__ = ["calibrate", "calibrate_crisp", "truth_table", "TruthTable", "minimise", "Solution", "necessity",
            "membership", "sensitivity", "library_data", "LibraryData", "library_qca", "scale_anchors", "short_names",
-           "MAX_CONDITIONS", "OUTCOME_QUANTILES", "INCL_CUT"]
+           "calibration_note", "MAX_CONDITIONS", "OUTCOME_QUANTILES", "INCL_CUT", "PRI_CUT"]
 
 #: More conditions than this are refused: :math:`2^k` corners outgrow any case-study library, and the
 #: minimisation enumerates :math:`3^k` terms.
@@ -84,7 +84,7 @@ def calibrate(x, exclusion: float, crossover: float, inclusion: float, *, log_od
         ``exclusion > crossover > inclusion``.
     log_odds : float
         The log odds of membership at the inclusion anchor (and minus it at the exclusion anchor); Ragin's 3
-        gives memberships 0.953 and 0.047 there.
+        gives memberships 0.953 and 0.047 there (about 0.95 and 0.05).
 
     Returns
     -------
@@ -177,8 +177,11 @@ def _check_data(data: pd.DataFrame, columns: list[str], what: str) -> None:
         bad = values.isna() | (values < 0) | (values > 1)
         if bad.any():
             row = data.index[bad.to_numpy()][0]
+            value = data[c][row]
+            shown = ("no value" if pd.isna(value) else f"{value:g}" if isinstance(value, (int, float, np.number))
+                     else repr(value))
             raise ValueError(f"column {c!r} must hold set memberships from 0 to 1 for every case; "
-                             f"case {row!r} has {data[c][row]!r} (calibrate the raw values first)")
+                             f"case {row!r} has {shown} (calibrate the raw values first)")
 
 
 def _outcome_values(data: pd.DataFrame, outcome: str) -> tuple[str, np.ndarray]:
@@ -189,27 +192,31 @@ def _outcome_values(data: pd.DataFrame, outcome: str) -> tuple[str, np.ndarray]:
 
 
 def membership(data: pd.DataFrame, term: str) -> pd.Series:
-    """Each case's membership in a conjunction such as ``"DEV*~URB*LIT"``.
+    """Each case's membership in a conjunction such as ``"DEV*~URB*LIT"``, or in a solution such as
+    ``"DEV*STB + ~URB"``.
 
     Parameters
     ----------
     data : DataFrame
         Memberships, one column per condition, one row per case.
     term : str
-        Literals joined by ``*``; ``~`` negates one.
+        Literals joined by ``*``; ``~`` negates one. Several such terms joined by ``+``.
 
     Returns
     -------
     Series
-        :math:`\\min_j` of each literal's membership, :math:`1 - x` for a negated one [Rag08]_.
+        :math:`\\min_j` of each literal's membership, :math:`1 - x` for a negated one, and the maximum over the
+        terms joined by ``+`` [Rag08]_.
     """
-    literals = [_negated(part) for part in str(term).split("*") if part.strip()]
-    if not literals:
-        raise ValueError(f"term {term!r} names no condition")
-    _check_data(data, [name for name, _ in literals], "condition")
-    values = np.column_stack([1 - data[n].to_numpy(float) if neg else data[n].to_numpy(float)
-                              for n, neg in literals])
-    return pd.Series(values.min(axis=1), index=data.index, name=term)
+    parts = []
+    for conjunction in str(term).split("+"):
+        literals = [_negated(part) for part in conjunction.split("*") if part.strip()]
+        if not literals:
+            raise ValueError(f"term {term!r} names no condition")
+        _check_data(data, [name for name, _ in literals], "condition")
+        parts.append(np.column_stack([1 - data[n].to_numpy(float) if neg else data[n].to_numpy(float)
+                                      for n, neg in literals]).min(axis=1))
+    return pd.Series(np.max(parts, axis=0), index=data.index, name=term)
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> dict:
@@ -236,7 +243,9 @@ class TruthTable:
         One row per corner of the property space that holds at least one case (row number order, as R QCA):
         ``row`` (the corner as 0/1 digits in condition order, e.g. ``"10111"``), one 0/1 column per condition,
         ``out`` (``"1"`` positive, ``"0"`` negative, ``"?"`` a remainder: fewer than ``n_cut`` cases), ``n``,
-        ``consistency``, ``pri`` and ``cases`` (the case labels, comma-separated).
+        ``consistency``, ``pri``, ``cases`` (the case labels, comma-separated) and ``deviant`` (those of its cases
+        that are not in the outcome, membership 0.5 or less: deviant cases for consistency in kind when the row is
+        positive [SW12]_).
     data : DataFrame
         The memberships used (conditions and outcome columns).
     outcome : str
@@ -244,6 +253,8 @@ class TruthTable:
     conditions : list of str
     incl_cut, pri_cut : float
     n_cut : int
+    in_kind : bool
+        Whether a positive row needed a case in the outcome (see :func:`truth_table`).
     unassigned : list
         Cases with a membership of exactly 0.5 in some condition, which belong to no corner [Rag08]_.
     """
@@ -256,6 +267,7 @@ class TruthTable:
     pri_cut: float
     n_cut: int
     unassigned: list = field(default_factory=list)
+    in_kind: bool = False
 
     @property
     def y(self) -> np.ndarray:
@@ -268,7 +280,7 @@ class TruthTable:
 
 
 def truth_table(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None, *, incl_cut: float = 0.8,
-                pri_cut: float = 0.0, n_cut: int = 1) -> TruthTable:
+                pri_cut: float = 0.0, n_cut: int = 1, in_kind: bool = False) -> TruthTable:
     """The truth table: cases sorted into the corners of the property space, with consistency and PRI.
 
     Parameters
@@ -287,6 +299,11 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: list[str] | None =
         0.75 or more [Rag08]_, Schneider & Wagemann a PRI well above 0.5 [SW12]_).
     n_cut : int
         Corners with fewer cases are remainders (``out = "?"``), as are corners without any case.
+    in_kind : bool
+        When true, a corner is positive only if at least one of its cases is in the outcome (membership above
+        0.5): a row whose cases all lack the outcome is consistent in degree but not in kind, and Schneider &
+        Wagemann [SW12]_ advise against treating it as sufficient. R QCA does not check this (its
+        default, ``False`` here); the ``deviant`` column names such cases either way.
 
     Returns
     -------
@@ -308,9 +325,16 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: list[str] | None =
     name, y = _outcome_values(data, outcome)
     if conditions is None:
         conditions = [c for c in data.columns if c != name]
-    conditions = [str(c) for c in conditions]
+    conditions = list(conditions)
     if not conditions:
         raise ValueError("at least one condition is needed")
+    named = [c for c in conditions if not isinstance(c, str) or not c.strip() or c != c.strip() or
+             any(ch in c for ch in "*+~")]
+    if named:
+        # solutions are written as text ("A*~B + C"), so a condition is named by text that reads back unchanged
+        raise ValueError(f"condition names must be text without spaces at the ends and without '*', '+' or '~' "
+                         f"(they are written in expressions such as 'A*~B'); got {', '.join(map(repr, named))}: "
+                         f"rename the columns")
     if len(set(conditions)) != len(conditions):
         raise ValueError(f"conditions are repeated: {conditions}")
     if name in conditions:
@@ -335,16 +359,22 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: list[str] | None =
     for key in sorted({k for k, ok in zip(keys, assigned) if ok}):
         m = _corner_membership(x, np.array(key))
         fit = _fit(m, y)
-        members = [lab for lab, k, ok in zip(labels, keys, assigned) if ok and k == key]
+        inside = np.array([ok and k == key for k, ok in zip(keys, assigned)])
+        members = [lab for lab, m in zip(labels, inside) if m]
+        deviant = [lab for lab, m, yy in zip(labels, inside, y) if m and yy <= 0.5]
         n = len(members)
         positive = fit["consistency"] >= incl_cut - _EPS and (fit["pri"] >= pri_cut - _EPS or pri_cut == 0)
+        if in_kind and len(deviant) == n:
+            positive = False
         out = "?" if n < n_cut else ("1" if positive else "0")
         rows.append({"row": "".join(map(str, key)), **dict(zip(conditions, key)), "out": out, "n": n,
-                     "consistency": fit["consistency"], "pri": fit["pri"], "cases": ",".join(members)})
-    table = pd.DataFrame(rows, columns=["row", *conditions, "out", "n", "consistency", "pri", "cases"])
+                     "consistency": fit["consistency"], "pri": fit["pri"], "cases": ",".join(members),
+                     "deviant": ",".join(deviant)})
+    table = pd.DataFrame(rows, columns=["row", *conditions, "out", "n", "consistency", "pri", "cases", "deviant"])
     used = data[[*conditions, name]].copy()
     unassigned = [lab for lab, ok in zip(labels, assigned) if not ok]
-    return TruthTable(table, used, outcome, conditions, float(incl_cut), float(pri_cut), int(n_cut), unassigned)
+    return TruthTable(table, used, outcome, conditions, float(incl_cut), float(pri_cut), int(n_cut), unassigned,
+                      bool(in_kind))
 
 
 def _corner_membership(x: np.ndarray, corner: np.ndarray) -> np.ndarray:
@@ -364,17 +394,28 @@ class Solution:
     expression : str
         The solution as R QCA writes it (``"DEV*~URB*LIT*STB + DEV*LIT*IND*STB"``); empty when there is none.
     terms : DataFrame
-        One row per term of the (first) solution: ``term``, ``consistency``, ``pri``, ``raw_coverage``,
+        One row per term of the first model: ``term``, ``consistency``, ``pri``, ``raw_coverage``,
         ``unique_coverage``, ``cases`` (the cases with membership above 0.5 in the term and in the outcome).
     consistency, pri, coverage : float
-        Of the solution as a whole (the union of its terms); NaN when there is none.
+        Of the first model as a whole (the union of its terms); NaN when there is none. The solution's
+        consistency can be lower than the cut-off its rows passed: its terms also take in the membership that
+        cases of other rows (and of remainders) have in them.
     models : list of list of str
-        Every solution with the fewest terms, when the prime implicant chart allows several (the first is shown).
+        Every model: each cover of the positive rows by the fewest terms, when the prime implicant chart allows
+        several (R QCA's M1, M2, ...; the first is shown in ``expression``; see :func:`minimise` for the order).
     message : str
         Why there is no solution, or ``""``.
     outcome : str
     directional : dict
         The directional expectations used (intermediate solution only).
+    model_names : list of str
+        One per model: ``"M1"``, ``"M2"``, ...; for the intermediate solution the pair of conservative and
+        parsimonious models it comes from as well (``"C1P2"``, or ``"C1P2-M2"`` when that pair has several).
+    cases : list
+        The cases with membership above 0.5 in the first model: the alliances behind it.
+    deviant : list
+        Those of ``cases`` not in the outcome (membership 0.5 or less): deviant cases for consistency in kind
+        [SW12]_.
     """
 
     kind: str
@@ -387,6 +428,9 @@ class Solution:
     message: str
     outcome: str
     directional: dict = field(default_factory=dict)
+    model_names: list = field(default_factory=list)
+    cases: list = field(default_factory=list)
+    deviant: list = field(default_factory=list)
 
     def summary(self) -> pd.DataFrame:
         """One row: ``solution``, ``expression``, ``consistency``, ``pri``, ``coverage``."""
@@ -464,8 +508,8 @@ def _minimal_covers(chart: np.ndarray, limit: int = 200_000) -> list[tuple[int, 
 
 
 def _term_text(term: np.ndarray, conditions: list[str]) -> str:
-    """``"DEV*~URB"``; ``"1"`` for the term without conditions (every case is in it), as R QCA writes it."""
-    return "*".join(("" if v == 1 else "~") + c for v, c in zip(term, conditions) if v != _FREE) or "1"
+    """``"DEV*~URB"``. A term without conditions never reaches here: :func:`minimise` refuses it, as R QCA."""
+    return "*".join(("" if v == 1 else "~") + c for v, c in zip(term, conditions) if v != _FREE)
 
 
 def _term_membership(x: np.ndarray, term: np.ndarray) -> np.ndarray:
@@ -543,14 +587,28 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
     Returns
     -------
     Solution
-        With an empty expression and a ``message`` when no corner is positive.
+        With an empty expression and a ``message`` when no corner is positive, and when every condition would
+        be minimised away (below).
 
     Notes
     -----
     Prime implicants are found by Quine-McCluskey [Dus19]_ and the fewest of them that cover every positive
-    corner are chosen from the prime implicant chart (every such choice is kept in ``models``). The
-    intermediate terms follow Ragin & Sonnett [RS05]_: each conservative term loses the literals that contradict
-    the directional expectations, but never a literal of a parsimonious term it implies.
+    corner are chosen from the prime implicant chart. When several choices are equally few (a cyclic chart),
+    every one is kept in ``models``, ordered by their number of literals, fewest first, then by the position of
+    their terms in the base-3 enumeration of terms; the first is the one shown in ``expression`` and measured.
+    Which of equally minimal models is the "right" one is not a question the data can answer: report them all
+    (R QCA prints them as M1, M2, ...).
+
+    The intermediate terms follow Ragin & Sonnett [RS05]_: each conservative term loses the literals that
+    contradict the directional expectations, but never a literal of a parsimonious term it implies. As R QCA
+    does, this is done for every pair of a conservative model :math:`C_i` and a parsimonious model :math:`P_j`
+    (``C1P1``, ``C1P2``, ...), each minimised on its own; identical models from different pairs are kept once.
+
+    When no row is negative and remainders may be used (parsimonious, intermediate), or when the chosen model
+    would contain the term without conditions (every corner positive), all conditions are minimised away. R
+    QCA's ``minimize`` stops there ("All truth table configurations are used, all conditions are minimized.
+    Please check the truth table."); so does this function, with an empty solution and that ``message``, rather
+    than report the empty conjunction "1" as a finding.
 
     With term membership :math:`t` (the minimum over its literals), outcome :math:`y` and solution membership
     :math:`s = \\max_j t_j` [Rag08]_ [Dus19]_:
@@ -560,7 +618,9 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
               \\quad \\text{raw coverage} = \\frac{\\sum \\min(t, y)}{\\sum y}
 
     and the unique coverage of term :math:`j` is the solution's coverage less the coverage of the union of the
-    other terms, as R QCA's ``pof``.
+    other terms, as R QCA's ``pof``. The solution's consistency is that of :math:`s`, which can fall below the
+    consistency cut-off every positive row passed: :math:`s` also counts the membership that cases of other
+    rows have in the terms.
     """
     if not isinstance(tt, TruthTable):
         raise ValueError(f"minimise takes a TruthTable (from truth_table); got {type(tt).__name__}")
@@ -569,28 +629,56 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
     conditions = tt.conditions
     k = len(conditions)
     expected = _directional(directional, conditions) if solution == "intermediate" else {}
+
+    def empty(message: str) -> Solution:
+        return Solution(solution, "", _terms_frame([]), np.nan, np.nan, np.nan, [], message, tt.outcome, expected)
+
     on, off = tt.corners("1"), tt.corners("0")
     if len(on) == 0:
-        message = (f"no truth-table row is consistent enough with {tt.outcome} (consistency cut-off "
-                   f"{tt.incl_cut:g}, PRI cut-off {tt.pri_cut:g}, at least {tt.n_cut} case(s)): nothing to minimise")
-        return Solution(solution, "", _terms_frame([]), np.nan, np.nan, np.nan, [], message, tt.outcome, expected)
+        in_kind = ", at least one of them in the outcome" if tt.in_kind else ""
+        return empty(f"no truth-table row is consistent enough with {tt.outcome} (consistency cut-off "
+                     f"{tt.incl_cut:g}, PRI cut-off {tt.pri_cut:g}, at least {tt.n_cut} case(s){in_kind}): nothing to "
+                     f"minimise")
+    all_minimised = (f"All truth table configurations are used, all conditions are minimized (as R QCA): no row is "
+                     f"negative for {tt.outcome}, so with remainders every condition drops out. Please check the "
+                     f"truth table (a higher consistency or PRI cut-off, or the conservative solution)")
+    if solution != "conservative" and len(off) == 0:
+        return empty(all_minimised)
+    conservative = _prime_implicants(k, on, off, remainders_allowed=False)
     if solution == "conservative":
-        primes = _prime_implicants(k, on, off, remainders_allowed=False)
+        models = [(f"M{i + 1}", conservative[list(m)]) for i, m in enumerate(_solve(conservative, on))]
     else:
-        primes = _prime_implicants(k, on, off, remainders_allowed=True)
-        if solution == "intermediate":
-            conservative = _prime_implicants(k, on, off, remainders_allowed=False)
-            primes = _intermediate_terms(_solution_terms(conservative, on), _solution_terms(primes, on), expected,
-                                         conditions)
-    models = [primes[list(m)] for m in _solve(primes, on)]
-    models = [m[sorted(range(len(m)), key=lambda i: _term_order(m[i]))] for m in models]
+        parsimonious = _prime_implicants(k, on, off, remainders_allowed=True)
+        p_models = [parsimonious[list(m)] for m in _solve(parsimonious, on)]
+        if solution == "parsimonious":
+            models = [(f"M{i + 1}", m) for i, m in enumerate(p_models)]
+        else:
+            models, seen = [], set()
+            for i, c in enumerate(conservative[list(m)] for m in _solve(conservative, on)):
+                for j, p in enumerate(p_models):
+                    terms = _intermediate_terms(c, p, expected, conditions)
+                    covers = _solve(terms, on)
+                    for n, m in enumerate(covers):
+                        key = frozenset(map(tuple, terms[list(m)].tolist()))
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        name = f"C{i + 1}P{j + 1}" + (f"-M{n + 1}" if len(covers) > 1 else "")
+                        models.append((name, terms[list(m)]))
+    if any((m == _FREE).all(axis=1).any() for _, m in models):
+        return empty(all_minimised)
+    names = [name for name, _ in models]
+    models = [m[sorted(range(len(m)), key=lambda i: _term_order(m[i]))] for _, m in models]
     x = tt.data[conditions].to_numpy(dtype=float)
     y = tt.y
     texts = [[_term_text(t, conditions) for t in m] for m in models]
-    first = models[0]
-    table, fit = _parameters(x, y, first, texts[0], [str(i) for i in tt.data.index])
+    labels = [str(i) for i in tt.data.index]
+    table, fit = _parameters(x, y, models[0], texts[0], labels)
+    union = np.column_stack([_term_membership(x, t) for t in models[0]]).max(axis=1)
+    cases = [lab for lab, s in zip(labels, union) if s > 0.5]
+    deviant = [lab for lab, s, yy in zip(labels, union, y) if s > 0.5 and yy <= 0.5]
     return Solution(solution, " + ".join(texts[0]), table, fit["consistency"], fit["pri"], fit["coverage"], texts,
-                    "", tt.outcome, expected)
+                    "", tt.outcome, expected, names, cases, deviant)
 
 
 def _term_order(term: np.ndarray) -> tuple:
@@ -603,11 +691,6 @@ def _solve(primes: np.ndarray, on: np.ndarray) -> list[tuple[int, ...]]:
     covers = _minimal_covers(chart)
     # fewest literals first, then term order: the first model is the simplest
     return sorted(covers, key=lambda m: (int((primes[list(m)] != _FREE).sum()), m))
-
-
-def _solution_terms(primes: np.ndarray, on: np.ndarray) -> np.ndarray:
-    """The terms of every minimal solution from these primes."""
-    return np.unique(np.concatenate([primes[list(m)] for m in _solve(primes, on)]), axis=0)
 
 
 def _terms_frame(rows: list[dict]) -> pd.DataFrame:
@@ -684,6 +767,12 @@ OUTCOME_QUANTILES = (0.1, 0.5, 0.9)
 
 #: The consistency cut-off :func:`library_qca` uses (and the synthesis reports): Ragin's usual 0.8.
 INCL_CUT = 0.8
+
+#: The PRI cut-off :func:`library_qca` uses: a positive row must be more a subset of the strong outcome than of
+#: the weak one (PRI above 0.5). Schneider & Wagemann [SW12]_ ask for a PRI well above 0.5; 0.51 is the least
+#: that excludes rows that go as much with the weak outcome as with the strong one. Raise it for a stricter
+#: analysis.
+PRI_CUT = 0.51
 
 
 @dataclass(frozen=True)
@@ -807,9 +896,11 @@ def library_data(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, kpi: str | 
 
     Notes
     -----
-    Calibration is direct [Rag08]_ (:func:`calibrate`). The condition anchors read the scale's level names: an
-    alliance is fully in "practices of this area established" at *Established*, fully out at *Emerging*, and
-    most ambiguous at *Developing*. A KPI seldom has such substantive anchors; the default quantiles make the
+    Calibration is direct [Rag08]_ (:func:`calibrate`, log odds 3: memberships of about 0.95 and 0.05, exactly
+    0.953 and 0.047, at the outer anchors). The condition anchors read the rubric's scale (:func:`scale_anchors`):
+    an alliance is fully in one level below the top, fully out one level above the bottom, and most ambiguous at
+    the middle (*Established*, *Emerging* and *Developing* on the built-in 0-4 rubric; :func:`calibration_note`
+    says it in words for any rubric). A KPI seldom has such substantive anchors; the default quantiles make the
     outcome "strong *relative to this library*", which the caveats say.
     """
     from .outcomes import alliance_kpis
@@ -897,70 +988,182 @@ def _caveats(data: pd.DataFrame, kpi: str, conditions: list[str], dropped: list[
     at_crossover = sorted(data.index[(data[conditions] == 0.5).any(axis=1)])
     if at_crossover:
         caveats.append("at the crossover of a condition, so in no truth-table row: " + ", ".join(at_crossover))
+    middle = _at_outcome_crossover(data, kpi)
+    if middle:
+        why = ", the library's median, as it is with an odd number of alliances" if outcome_basis.startswith(
+            "the library") else ""
+        caveats.append(f"at the crossover of {kpi} (membership 0.5{why}), so in neither a strong nor a weak {kpi}: "
+                       + ", ".join(middle))
     if dropped:
         caveats.append(f"left out for want of scores or a value of {kpi}: " + ", ".join(dropped))
     return caveats
 
 
+def calibration_note(ld: LibraryData, framework, *, log_odds: float = 3.0) -> str:
+    """Why these anchors, in Markdown: the sentences notebook ``06-configurations`` shows, built from the anchors
+    of ``ld`` and the rubric's scale, its level names and descriptions, so they hold for any rubric and library.
+
+    Parameters
+    ----------
+    ld : LibraryData
+        From :func:`library_data`.
+    framework : Framework
+        The rubric the condition scores are on (``Library.framework``).
+    log_odds : float
+        As in :func:`calibrate`: the memberships at the outer anchors are computed from it, not restated.
+    """
+    names = framework.level_names
+    described = dict(zip(framework.scale["score"], framework.scale["description"]))
+
+    def level(value: float) -> str:
+        if float(value).is_integer() and int(value) in names:
+            text = str(described.get(int(value), "")).strip().rstrip(".")
+            return f"*{names[int(value)]}* ({value:g}" + (f": {text[0].lower()}{text[1:]}" if text else "") + ")"
+        lo, hi = int(np.floor(value)), int(np.ceil(value))
+        if lo in names and hi in names:
+            return f"{value:g}, between *{names[lo]}* and *{names[hi]}*"
+        return f"{value:g}"
+
+    top = calibrate([1.0], -1, 0, 1, log_odds=log_odds)[0]  # the membership at the inclusion anchor
+    lines = [f"Direct calibration (Ragin 2008, ch. 5) maps each raw value onto the range 0 to 1 through three anchors, "
+             f"with a logistic curve that reaches about {top:.2f} at the inclusion anchor and about {1 - top:.2f} at "
+             f"the exclusion anchor ({top:.3f} and {1 - top:.3f}: log odds of plus and minus {log_odds:g}).", ""]
+    table = ld.anchors.set_index("set")
+    conditions = table.loc[ld.conditions]
+    scale = (f"the rubric's {framework.min_score}-{framework.max_score} scale ("
+             + ", ".join(f"{s} {n}" for s, n in names.items()) + ")")
+    groups = conditions.groupby(["exclusion", "crossover", "inclusion", "basis"], sort=False)
+    for (e, c, i, basis), rows in groups:
+        which = ", ".join(rows.index)
+        if str(basis).startswith("the rubric's scale"):
+            lines.append(f"**Why these anchors.** The conditions ({which}) are each alliance's latest scores on "
+                         f"{scale}. The scale's levels carry the meaning the anchors need: an alliance is fully in at "
+                         f"{level(i)}, fully out at {level(e)}, and at the crossover, most ambiguous, at {level(c)}. "
+                         f"These anchors come from the rubric, not from the data, so they mean the same in any "
+                         f"library.")
+        else:
+            lines.append(f"**Anchors of {which}** (given), on {scale}: out at {level(e)}; crossover at "
+                         f"{level(c)}; in at {level(i)}.")
+        lines.append("")
+    o = table.loc[ld.outcome]
+    anchors = ", ".join(f"{what} {o[key]:.3g}" for what, key in (("out", "exclusion"), ("crossover", "crossover"),
+                                                                   ("in", "inclusion")))
+    if str(o["basis"]).startswith("the library"):
+        lines.append(f"A KPI has no such scale: unless `outcome_anchors` gives substantive ones (for instance a "
+                     f"client's own definition of delivering to target), the anchors of {ld.outcome} are "
+                     f"{o['basis']} ({anchors}). A strong outcome then means *strong for this library*, which the "
+                     f"caveats below repeat.")
+    else:
+        lines.append(f"The anchors of {ld.outcome} were given: {anchors}, in its own unit.")
+    return "\n".join(lines)
+
+
 def library_qca(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, conditions="areas", incl_cut: float = INCL_CUT,
-                n_cut: int = 1, how: str = "mean") -> pd.DataFrame:
+                pri_cut: float = PRI_CUT, n_cut: int = 1, in_kind: bool = True, how: str = "mean") -> pd.DataFrame:
     """QCA of every KPI of a library: which combinations of conditions go with a strong value of it.
 
     Parameters
     ----------
     scores, outcomes, kpis, conditions, how
         As in :func:`library_data` (default anchors).
-    incl_cut, n_cut : float, int
-        As in :func:`truth_table`.
+    incl_cut, pri_cut, n_cut, in_kind : float, float, int, bool
+        As in :func:`truth_table`. By default a positive row needs a consistency of at least ``INCL_CUT`` (0.8,
+        Ragin [Rag08]_), a PRI of at least ``PRI_CUT`` (0.51: more in the strong outcome than in the weak one;
+        Schneider & Wagemann [SW12]_ ask for well above 0.5), and at least one alliance with a strong outcome
+        (consistency in kind [SW12]_): with a library's few alliances, a row of one alliance without the outcome
+        could otherwise pass on consistency in degree alone.
 
     Returns
     -------
     DataFrame
         One row per KPI and solution (``conservative``, ``intermediate`` with every condition expected present,
-        ``parsimonious``): ``kpi``, ``label``, ``n``, ``solution``, ``expression`` (empty when none),
-        ``consistency``, ``pri``, ``coverage`` and ``conclusion`` (plain words, with the small-N caveat). A KPI
-        with fewer than ``outcomes.MIN_N`` alliances is not analysed (one row, solution ``"none"``).
+        ``parsimonious``): ``kpi``, ``label``, ``n``, ``solution``, ``expression`` (the first model; empty when
+        none), ``consistency``, ``pri``, ``coverage`` (of the first model), ``models`` (how many equally minimal
+        models there are), ``alternatives`` (every model, ``" / "`` between them, as R QCA's M1, M2, ...),
+        ``n_cases`` (the alliances with membership above 0.5 in the first model), ``deviant`` (those of them
+        without a strong outcome, comma-separated) and ``conclusion`` (plain words, with the small-N caveat). A KPI
+        with fewer than ``outcomes.MIN_N`` alliances, or whose analysis fails (no direction, no spread to anchor
+        on, a prime implicant chart too large), is not analysed: one row, solution ``"none"``, the reason in
+        ``conclusion``.
     """
     from .outcomes import MIN_N, _sample_note
 
-    columns = ["kpi", "label", "n", "solution", "expression", "consistency", "pri", "coverage", "conclusion"]
+    columns = ["kpi", "label", "n", "solution", "expression", "consistency", "pri", "coverage", "models",
+               "alternatives", "n_cases", "deviant", "conclusion"]
     rows = []
     for kpi, label in zip(kpis["kpi"], kpis["label"]):
         if not (outcomes["kpi"] == kpi).any():
             continue
         name = label if isinstance(label, str) and label else kpi
+        none = {"kpi": kpi, "label": label, "solution": "none", "expression": "", "consistency": np.nan,
+                "pri": np.nan, "coverage": np.nan, "models": 0, "alternatives": "", "n_cases": 0, "deviant": ""}
         try:
             ld = library_data(scores, outcomes, kpis, kpi, conditions=conditions, how=how)
             n, reason = len(ld.data), (_sample_note(len(ld.data)) if len(ld.data) < MIN_N else "")
         except ValueError as err:  # no direction, or no spread to anchor on: said in the table, not raised
             n, reason = int(outcomes.loc[outcomes["kpi"] == kpi, "alliance_id"].nunique()), f"not analysed: {err}"
+        if not reason:
+            try:
+                tt = truth_table(ld.data, kpi, ld.conditions, incl_cut=incl_cut, pri_cut=pri_cut, n_cut=n_cut,
+                                 in_kind=in_kind)
+                solutions = [minimise(tt, kind, directional=ld.directional)
+                             for kind in (_KINDS[0], _KINDS[2], _KINDS[1])]
+            except ValueError as err:  # e.g. a chart too large to solve: this KPI's conclusion, not the report's end
+                reason = f"not analysed: {err}"
         if reason:
-            rows.append({"kpi": kpi, "label": label, "n": n, "solution": "none", "expression": "",
-                         "consistency": np.nan, "pri": np.nan, "coverage": np.nan, "conclusion": reason})
+            rows.append(none | {"n": n, "conclusion": reason})
             continue
-        tt = truth_table(ld.data, kpi, ld.conditions, incl_cut=incl_cut, n_cut=n_cut)
-        for kind in _KINDS[0], _KINDS[2], _KINDS[1]:
-            sol = minimise(tt, kind, directional=ld.directional)
-            if sol.expression:
-                conclusion = (f"{sol.expression} goes with a strong outcome on {name} (consistency "
-                              f"{sol.consistency:.2f}, coverage {sol.coverage:.2f}); {_sample_note(n)}")
-            else:
-                conclusion = (f"no combination goes consistently with a strong outcome on {name} (consistency "
-                              f"cut-off {incl_cut:g}); {_sample_note(n)}")
-            rows.append({"kpi": kpi, "label": label, "n": n, "solution": kind, "expression": sol.expression,
+        crossover = _at_outcome_crossover(ld.data, kpi)
+        for sol in solutions:
+            rows.append({"kpi": kpi, "label": label, "n": n, "solution": sol.kind, "expression": sol.expression,
                          "consistency": sol.consistency, "pri": sol.pri, "coverage": sol.coverage,
-                         "conclusion": conclusion})
+                         "models": len(sol.models), "alternatives": " / ".join(" + ".join(m) for m in sol.models),
+                         "n_cases": len(sol.cases), "deviant": ",".join(sol.deviant),
+                         "conclusion": _conclusion(sol, name, n, tt, crossover) + f"; {_sample_note(n)}"})
     return pd.DataFrame(rows, columns=columns)
+
+
+def _at_outcome_crossover(data: pd.DataFrame, outcome: str) -> list[str]:
+    return sorted(str(i) for i in data.index[np.isclose(data[outcome].to_numpy(dtype=float), 0.5, atol=1e-9)])
+
+
+def _conclusion(sol: Solution, name: str, n: int, tt: TruthTable, crossover: list[str]) -> str:
+    """The plain-words reading of one solution of :func:`library_qca`."""
+    cuts = (f"consistency cut-off {tt.incl_cut:g}, PRI cut-off {tt.pri_cut:g}"
+            + (", at least one alliance with a strong outcome per row" if tt.in_kind else ""))
+    if not sol.expression:
+        if sol.message.startswith("All truth table"):
+            return (f"no combination is needed for a strong outcome on {name}: no row of the truth table goes with "
+                    f"a weak one, so every condition is minimised away (R QCA stops here too); read the truth table")
+        return f"no combination goes consistently with a strong outcome on {name} ({cuts})"
+    strong = len(sol.cases) - len(sol.deviant)
+    text = (f"{sol.expression} goes with a strong outcome on {name} (consistency {sol.consistency:.2f}, PRI "
+            f"{sol.pri:.2f}, coverage {sol.coverage:.2f}); {len(sol.cases)} of the {n} alliances "
+            f"{'is' if len(sol.cases) == 1 else 'are'} in it, {strong} of them with a strong outcome")
+    if len(sol.cases) <= 1:
+        text += ", so it rests on a single alliance"
+    if sol.deviant:
+        text += f"; in it without a strong outcome: {', '.join(sol.deviant)}"
+    if len(sol.models) > 1:
+        text += (f"; {len(sol.models)} equally minimal models fit the truth table: "
+                 + " / ".join(" + ".join(m) for m in sol.models) + " (the first is shown)")
+    if sol.consistency < tt.incl_cut - _EPS:
+        text += (f"; its consistency is below the cut-off {tt.incl_cut:g} that each of its rows reached, because "
+                 f"the combination also takes in the partial membership of alliances in other rows")
+    if crossover:
+        text += (f"; {', '.join(crossover)} {'sits' if len(crossover) == 1 else 'sit'} at the outcome's crossover "
+                 f"(the library's median), so in neither a strong nor a weak outcome")
+    return text
 
 
 def sensitivity(data: pd.DataFrame, outcome: str, conditions: list[str] | None = None, *,
                 incl_cuts=(0.75, 0.8, 0.85, 0.9), solution: str = "intermediate", directional=None,
-                pri_cut: float = 0.0, n_cut: int = 1) -> pd.DataFrame:
+                pri_cut: float = 0.0, n_cut: int = 1, in_kind: bool = False) -> pd.DataFrame:
     """How the solution changes with the consistency cut-off: a robustness check.
 
     Parameters
     ----------
-    data, outcome, conditions, pri_cut, n_cut
+    data, outcome, conditions, pri_cut, n_cut, in_kind
         As in :func:`truth_table`.
     incl_cuts : sequence of float
         The consistency cut-offs to try.
@@ -980,7 +1183,7 @@ def sensitivity(data: pd.DataFrame, outcome: str, conditions: list[str] | None =
     """
     rows = []
     for cut in incl_cuts:
-        tt = truth_table(data, outcome, conditions, incl_cut=cut, pri_cut=pri_cut, n_cut=n_cut)
+        tt = truth_table(data, outcome, conditions, incl_cut=cut, pri_cut=pri_cut, n_cut=n_cut, in_kind=in_kind)
         sol = minimise(tt, solution, directional=directional)
         rows.append({"incl_cut": float(cut), "positive_rows": int((tt.table["out"] == "1").sum()),
                      "expression": sol.expression, "consistency": sol.consistency, "pri": sol.pri,

@@ -19,7 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 
 from .analysis import Analysis
 from .outputs import move_files
-from .qca import INCL_CUT, OUTCOME_QUANTILES, scale_anchors, short_names
+from .qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_names
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
            "write_figures", "environment"]
@@ -389,15 +389,21 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         anchors, _ = scale_anchors(fw)
         short = short_names(fw.area_ids)
         qca_notes = {"anchors": [f"{fw.level_name(v)} ({v:g})" for v in anchors], "incl_cut": INCL_CUT,
+                     "pri_cut": PRI_CUT,
                      "legend": [{"short": short[a], "area": name} for a, name in zip(fw.areas["area_id"],
                                                                                      fw.areas["area"])],
                      "quantiles": ", ".join(f"{q * 100:g}th" for q in OUTCOME_QUANTILES[:-1])
                      + f" and {OUTCOME_QUANTILES[-1] * 100:g}th"}
         # the intermediate solution: what Ragin recommends reporting (easy counterfactuals only)
         for r in a.qca[a.qca["solution"].isin(["intermediate", "none"])].itertuples():
+            # every equally minimal model, as R QCA prints M1, M2, ...; the figures are the first one's
+            models = r.alternatives.split(" / ") if r.expression else []
             configurations.append({"label": _kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
-                                   "consistency": r.consistency, "coverage": r.coverage,
-                                   "analysed": r.solution != "none", "conclusion": r.conclusion})
+                                   "models": models, "n_cases": int(r.n_cases),
+                                   "deviant": r.deviant.replace(",", ", "), "consistency": r.consistency,
+                                   "below_cut": bool(r.expression) and r.consistency < INCL_CUT - 1e-10,
+                                   "coverage": r.coverage, "analysed": r.solution != "none",
+                                   "conclusion": r.conclusion})
 
     # what the most mature cluster does differently, with its members' evidence
     top = a.clusters.k - 1

@@ -34,15 +34,15 @@ PARAMETERS = {
     "03-clustering.ipynb": ["library", "out_dir", "seed", "method", "k", "cluster_boot"],
     "04-alliance-writeup.ipynb": ["library", "out_dir", "seed", "method", "k", "alliance_id"],
     "05-synthesis.ipynb": ["library", "out_dir", "seed", "method", "k"],
-    "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "n_cut",
+    "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "pri_cut", "n_cut",
                                 "outcome_anchors"],
     "07-workshop.ipynb": ["library", "out_dir", "seed", "workbooks", "interactive"],
 }
 #: A value other than the default for every parameter but ``library`` and ``out_dir`` (set per run).
 CHOSEN = {"seed": 5, "n_boot": 200, "aggregate": "median", "method": "ward", "k": 2, "cluster_boot": 50,
           "alliance_id": "syn-0003", "kpi": "accident_frequency_rate",
-          "conditions": ["integrated-organisation", "team-performance-management"], "incl_cut": 0.75, "n_cut": 2,
-          "outcome_anchors": [0.25, 0.21, 0.17], "interactive": True}
+          "conditions": ["integrated-organisation", "team-performance-management"], "incl_cut": 0.75, "pri_cut": 0.6,
+          "n_cut": 2, "outcome_anchors": [0.25, 0.21, 0.17], "interactive": True}
 N_ALLIANCES, N_WAVES = 12, 2
 
 
@@ -278,7 +278,8 @@ def test_configurations_writes_the_qca_of_the_chosen_kpi_and_conditions(runs, sy
     pd.testing.assert_series_equal(data.set_index("alliance_id")[f"{CHOSEN['kpi']}_membership"],
                                    ld.data[CHOSEN["kpi"]].rename(f"{CHOSEN['kpi']}_membership"), atol=1e-4,
                                    check_index_type=False)
-    tt = ar.qca.truth_table(ld.data, ld.outcome, ld.conditions, incl_cut=CHOSEN["incl_cut"], n_cut=CHOSEN["n_cut"])
+    tt = ar.qca.truth_table(ld.data, ld.outcome, ld.conditions, incl_cut=CHOSEN["incl_cut"], pri_cut=CHOSEN["pri_cut"],
+                            n_cut=CHOSEN["n_cut"], in_kind=True)
     table = pd.read_csv(out / "qca_truth_table.csv", dtype={"row": str, "out": str})
     assert list(table["row"]) == list(tt.table["row"]) and list(table["out"]) == list(tt.table["out"])
     assert (table["n"] >= 1).all() and ((table["n"] < CHOSEN["n_cut"]) == (table["out"] == "?")).all()

@@ -14,6 +14,9 @@ Fixtures (``tests/data/qca/``): the datasets ``LR`` (raw), ``LF`` (fuzzy) and ``
   raw coverage .433, unique .196) + DEV*LIT*IND*STB (.843, .821, .622, .385), solution .871, PRI .851, coverage
   .818; parsimonious DEV*STB (.869, .848, .824); intermediate with every condition expected present DEV*LIT*STB
   (.869, .848, .824) (Dusa 2019, *QCA with R*, and the package's ``minimize`` help).
+
+Figures not in that list (necessity on ``LF``, the negated fuzzy outcome, PRI cut-offs) are checked against the
+formulas, computed independently here with numpy, not against a publication.
 """
 
 from __future__ import annotations
@@ -199,6 +202,69 @@ def test_no_positive_row_gives_an_empty_solution_with_a_message(lf):
     assert sol.summary().loc[0, "expression"] == "(none)"
 
 
+def test_pri_cut_makes_a_consistent_row_negative(lf):
+    # PRI 0.886, 0.719, 0.634 at consistency .904, .804, .709 (R QCA): a PRI cut-off of 0.7 drops 10111 only
+    tt = qca.truth_table(lf, "SURV", CONDITIONS, incl_cut=0.7, pri_cut=0.7)
+    assert sorted(tt.table.loc[tt.table["out"] == "1", "row"]) == ["10101", "11111"]
+    assert tt.table.set_index("row").loc["10111", "out"] == "0"
+    assert qca.minimise(tt, "conservative").message == "" and tt.pri_cut == 0.7
+
+
+def test_in_kind_refuses_a_row_whose_cases_all_lack_the_outcome():
+    # one case, consistent in degree (0.49 / 0.59 = 0.83: its outcome 0.45 is near its row membership 0.55) but
+    # not in the outcome
+    data = pd.DataFrame({"A": [0.55, 0.02, 0.02], "Y": [0.45, 0.9, 0.1]}, index=["lone", "s", "t"])
+    assert qca.truth_table(data, "Y", ["A"], incl_cut=0.8).table.set_index("row").loc["1", "out"] == "1"
+    strict = qca.truth_table(data, "Y", ["A"], incl_cut=0.8, in_kind=True).table.set_index("row")
+    assert strict.loc["1", "out"] == "0" and strict.loc["1", "deviant"] == "lone"
+
+
+def test_negated_fuzzy_outcome_by_the_formulas(lf):
+    tt = qca.truth_table(lf, "~SURV", CONDITIONS, incl_cut=0.8)
+    y = 1 - lf["SURV"].to_numpy()
+    x = lf[CONDITIONS].to_numpy()
+    for row in tt.table.itertuples():
+        corner = np.array([int(d) for d in row.row])
+        m = np.where(corner == 1, x, 1 - x).min(axis=1)
+        both, also_not = np.minimum(m, y), np.minimum(np.minimum(m, y), 1 - y)
+        assert row.consistency == pytest.approx(both.sum() / m.sum())
+        assert row.pri == pytest.approx((both.sum() - also_not.sum()) / (m.sum() - also_not.sum()))
+        assert row.out == ("1" if both.sum() / m.sum() >= 0.8 else "0")
+    sol = qca.minimise(tt, "parsimonious")
+    s = qca.membership(lf, sol.expression).to_numpy()
+    assert sol.consistency == pytest.approx(np.minimum(s, y).sum() / s.sum())
+    assert sol.coverage == pytest.approx(np.minimum(s, y).sum() / y.sum())
+
+
+def test_contradictory_crisp_rows():
+    # two cases in row 1 disagree on the outcome: consistency 0.5, negative at any cut-off above that
+    data = pd.DataFrame({"A": [1, 1, 0, 0], "B": [1, 1, 0, 1], "Y": [1, 0, 0, 1]}, index=["p", "q", "r", "s"])
+    table = qca.truth_table(data, "Y", ["A", "B"], incl_cut=0.75).table.set_index("row")
+    assert table.loc["11", "n"] == 2 and table.loc["11", "consistency"] == 0.5 and table.loc["11", "out"] == "0"
+    assert table.loc["11", "cases"] == "p,q" and table.loc["11", "deviant"] == "q"
+    assert table.loc["01", "out"] == "1" and table.loc["00", "out"] == "0"
+    assert qca.truth_table(data, "Y", ["A", "B"], incl_cut=0.5).table.set_index("row").loc["11", "out"] == "1"
+
+
+def test_missing_memberships_and_unnamed_conditions_are_refused(lf):
+    holey = lf.copy()
+    holey.loc["AU", "DEV"] = np.nan
+    with pytest.raises(ValueError, match="memberships from 0 to 1 for every case; case 'AU' has no value"):
+        qca.truth_table(holey, "SURV", CONDITIONS)
+    with pytest.raises(ValueError, match="memberships from 0 to 1.*case 'BE'"):
+        qca.truth_table(lf.assign(SURV=lf["SURV"].where(lf.index != "BE")), "SURV", CONDITIONS)
+    numbered = pd.DataFrame({0: [0.9, 0.1], 1: [0.2, 0.8], "Y": [0.9, 0.1]})
+    with pytest.raises(ValueError, match="condition names must be text.*got 0, 1: rename the columns"):
+        qca.truth_table(numbered, "Y")
+    with pytest.raises(ValueError, match="condition names must be text"):
+        qca.truth_table(lf.rename(columns={"DEV": "D*EV"}), "SURV", ["D*EV", "URB"])
+
+
+def test_membership_of_a_solution_is_the_maximum_of_its_terms(lf):
+    both = qca.membership(lf, "DEV*STB + ~URB")
+    np.testing.assert_allclose(both, np.maximum(np.minimum(lf["DEV"], lf["STB"]), 1 - lf["URB"]))
+
+
 def test_cases_at_the_crossover_belong_to_no_row():
     data = pd.DataFrame({"A": [0.9, 0.5, 0.1], "Y": [0.8, 0.6, 0.2]}, index=["p", "q", "r"])
     tt = qca.truth_table(data, "Y", ["A"])
@@ -220,13 +286,18 @@ def test_necessity_by_hand():
     assert table.loc["~A", "coverage"] == pytest.approx(1.2 / 1.5)
 
 
-def test_necessity_lipset(lf):
+def test_necessity_lipset_by_the_formulas(lf):
+    # not a published figure: every value recomputed here from LF with numpy, for every condition and negation
     table = qca.necessity(lf, "SURV", CONDITIONS).set_index("condition")
-    # LIT is the (near-)necessary condition of survival in Lipset's data (Dusa 2019, ch. 5): consistency .991
-    assert round(table.loc["LIT", "consistency"], 3) == 0.991
-    assert round(table.loc["STB", "consistency"], 3) == 0.920
-    y, x = lf["SURV"], lf["LIT"]
-    assert table.loc["LIT", "coverage"] == pytest.approx(np.minimum(x, y).sum() / x.sum())
+    y = lf["SURV"].to_numpy()
+    for c in CONDITIONS:
+        for name, x in ((c, lf[c].to_numpy()), ("~" + c, 1 - lf[c].to_numpy())):
+            both = np.minimum(x, y)
+            assert table.loc[name, "consistency"] == pytest.approx(both.sum() / y.sum())
+            assert table.loc[name, "coverage"] == pytest.approx(both.sum() / x.sum())
+            assert table.loc[name, "relevance"] == pytest.approx((1 - x).sum() / (1 - both).sum())
+    # LIT is the most consistent single condition in Lipset's data
+    assert table["consistency"].idxmax() == "LIT"
 
 
 # --- bad input ----------------------------------------------------------------------------------------------------
@@ -353,9 +424,13 @@ def test_library_qca_states_every_kpi_with_n_and_a_caveat(example):
     assert list(table["kpi"].unique()) == list(lib.kpis["kpi"])
     assert set(table["solution"]) == {"conservative", "intermediate", "parsimonious"}
     assert table["conclusion"].str.contains("not a finding").all()
-    # the intermediate solution lies between the others: as consistent as the parsimonious one at least
-    wide = table.pivot(index="kpi", columns="solution", values="consistency").dropna()
-    assert (wide["intermediate"] >= wide["parsimonious"] - 1e-12).all()
+    # the intermediate solution lies between the others as sets: conservative <= intermediate <= parsimonious in
+    # every alliance's membership (its consistency need not lie between theirs)
+    for kpi, rows in table[table["expression"] != ""].groupby("kpi"):
+        ld = qca.library_data(scores, lib.outcomes, lib.kpis, kpi)
+        m = {r.solution: qca.membership(ld.data, r.expression) for r in rows.itertuples()}
+        assert (m["conservative"] <= m["intermediate"] + 1e-12).all(), kpi
+        assert (m["intermediate"] <= m["parsimonious"] + 1e-12).all(), kpi
     empty = table[table["expression"] == ""]
     assert empty["conclusion"].str.startswith("no combination goes consistently").all()
     # a KPI with too few alliances, and one whose values do not spread, are stated, not raised
@@ -375,10 +450,22 @@ def test_synthesis_shows_configurations_only_with_outcomes(example):
     a = analyse(lib, n_boot=20, cluster_boot=5)
     page = writeups.render_synthesis(a)
     assert "### Which combinations of practice areas go with strong outcomes?" in page
+    assert f"a PRI of at least {qca.PRI_CUT:g}" in page and f"consistency of at least {qca.INCL_CUT:g}" in page
     for r in a.qca[a.qca["solution"] == "intermediate"].itertuples():
-        assert (f"`{r.expression}`" if r.expression else "none at this consistency") in page
+        if r.expression:
+            # the combination, the alliances in it, and a consistency below the cut-off marked
+            below = " †" if r.consistency < qca.INCL_CUT else ""
+            assert f"| `{r.expression}` | {r.n_cases} | {r.consistency:.2f}{below} |" in page
+        else:
+            assert "none at these cut-offs" in page
     html = writeups.render_synthesis(a, fmt="html")
     assert "<h3>Which combinations of practice areas go with strong outcomes?</h3>" in html
+    # several equally minimal models are all shown, numbered, and deviant alliances named
+    two = a.qca.copy()
+    first = two.index[(two["solution"] == "intermediate") & (two["expression"] != "")][0]
+    two.loc[first, ["expression", "alternatives", "models", "deviant"]] = ["A*B", "A*B / A*C", 2, "x-one,x-two"]
+    page = writeups.render_synthesis(replace(a, qca=two))
+    assert "M1: `A*B` / M2: `A*C`" in page and "(without a strong outcome: x-one, x-two)" in page
     without = replace(a, qca=pd.DataFrame(), kpi_values=pd.DataFrame(), kpi_by_cluster=pd.DataFrame(),
                       maturity_vs_kpi=pd.DataFrame())
     assert "Which combinations" not in writeups.render_synthesis(without)
@@ -395,11 +482,144 @@ def test_sensitivity_to_the_consistency_cut_off(lf):
     assert round(table.loc[0, "coverage"], 3) == 0.818
 
 
-def test_when_every_observed_row_is_positive_the_parsimonious_solution_is_1():
-    # R QCA writes the term without conditions as "1": with remainders free, the outcome needs no condition
+def test_when_no_row_is_negative_remainders_minimise_every_condition_away():
+    # R QCA's minimize stops here: "All truth table configurations are used, all conditions are minimized.
+    # Please check the truth table." No solution "1" is reported.
     data = pd.DataFrame({"A": [0.9, 0.2, 0.8], "B": [0.9, 0.1, 0.3], "Y": [0.95, 0.9, 0.9]})
     tt = qca.truth_table(data, "Y", ["A", "B"])
     assert list(tt.table["out"]) == ["1", "1", "1"]
-    sol = qca.minimise(tt, "parsimonious")
-    assert sol.expression == "1" and sol.coverage == pytest.approx(1.0)
+    for kind in ("parsimonious", "intermediate"):
+        sol = qca.minimise(tt, kind, directional={"A": 1, "B": 1})
+        assert sol.expression == "" and sol.models == [] and sol.terms.empty and np.isnan(sol.coverage)
+        assert sol.message.startswith("All truth table configurations are used, all conditions are minimized")
+        assert "Please check the truth table" in sol.message
     assert qca.minimise(tt, "conservative").expression == "A + ~B"  # rows 10, 11 and 00, 10: no remainder used
+
+
+def test_every_corner_positive_gives_no_solution_even_without_remainders():
+    # all four corners observed and positive: the conservative minimisation would reach the empty conjunction
+    data = pd.DataFrame({"A": [0.9, 0.9, 0.1, 0.1], "B": [0.9, 0.1, 0.9, 0.1], "Y": [1.0, 1.0, 1.0, 1.0]})
+    sol = qca.minimise(qca.truth_table(data, "Y", ["A", "B"]), "conservative")
+    assert sol.expression == "" and "all conditions are minimized" in sol.message
+
+
+def _crisp(on: list[str], off: list[str]) -> pd.DataFrame:
+    rows = [(r, 1) for r in on] + [(r, 0) for r in off]
+    return pd.DataFrame([[int(d) for d in r] + [y] for r, y in rows], columns=["A", "B", "C", "Y"],
+                        index=[f"case{r}" for r, _ in rows])
+
+
+def test_a_cyclic_prime_implicant_chart_gives_two_models():
+    # every corner observed, so no remainder: six primes of two literals each, and two covers of three
+    data = _crisp(["000", "001", "010", "101", "110", "111"], ["011", "100"])
+    tt = qca.truth_table(data, "Y", ["A", "B", "C"], incl_cut=1)
+    for kind in ("conservative", "parsimonious"):
+        sol = qca.minimise(tt, kind)
+        assert sorted(map(sorted, sol.models)) == sorted([sorted(["~A*~B", "A*C", "B*~C"]),
+                                                          sorted(["A*B", "~A*~C", "~B*C"])]), kind
+        assert sol.model_names == ["M1", "M2"]
+        # equally many literals: the first model is the one whose terms come first in the enumeration of terms
+        assert sol.expression == " + ".join(sol.models[0]) == "~A*~B + A*C + B*~C"
+        assert sol.consistency == 1 and sol.coverage == 1
+    inter = qca.minimise(tt, "intermediate", directional={"A": 1, "B": 1, "C": 1})
+    # no remainder, so nothing to simplify: each conservative model comes back once, named by its first pair
+    assert inter.models == qca.minimise(tt, "conservative").models and inter.model_names == ["C1P1", "C2P1"]
+
+
+def test_intermediate_is_built_per_pair_of_models_as_r_qca():
+    # row 011 positive, 010 and 101 negative, the rest remainders: two parsimonious models, ~A*C and B*C
+    data = _crisp(["011"], ["010", "101"])
+    tt = qca.truth_table(data, "Y", ["A", "B", "C"], incl_cut=1)
+    assert qca.minimise(tt, "parsimonious").models == [["~A*C"], ["B*C"]]
+    assert qca.minimise(tt, "conservative").models == [["~A*B*C"]]
+    inter = qca.minimise(tt, "intermediate", directional={"A": 1, "B": 1, "C": 1})
+    # C1P1 keeps ~A (a literal of ~A*C); C1P2 drops it (against the expectation, not in B*C). Pooling the two
+    # parsimonious models' terms would have kept B*C alone.
+    assert inter.models == [["~A*B*C"], ["B*C"]] and inter.model_names == ["C1P1", "C1P2"]
+    assert inter.expression == "~A*B*C"
+
+
+def test_solution_reports_the_alliances_in_it_and_deviant_cases():
+    data = pd.DataFrame({"A": [0.9, 0.8, 0.7, 0.1, 0.2], "Y": [0.9, 0.8, 0.4, 0.1, 0.3]},
+                        index=["p", "q", "r", "s", "t"])
+    tt = qca.truth_table(data, "Y", ["A"], incl_cut=0.8)
+    row = tt.table.set_index("row").loc["1"]
+    assert row["cases"] == "p,q,r" and row["deviant"] == "r" and row["out"] == "1"
+    sol = qca.minimise(tt, "conservative")
+    assert sol.expression == "A" and sol.cases == ["p", "q", "r"] and sol.deviant == ["r"]
+
+
+def test_library_qca_needs_pri_and_an_alliance_with_the_outcome(example):
+    lib, scores = example
+    table = qca.library_qca(scores, lib.outcomes, lib.kpis).set_index(["kpi", "solution"])
+    # row 011 of the accident rate holds one alliance whose own outcome is below 0.5 (PRI 0.447): not a finding
+    assert (table.loc["accident_frequency_rate", "expression"] == "").all()
+    assert "PRI cut-off 0.51" in table.loc[("accident_frequency_rate", "intermediate"), "conclusion"]
+    # R QCA's defaults (no PRI cut-off, no check in kind) take that row, and the conclusion says what it rests on
+    loose = qca.library_qca(scores, lib.outcomes, lib.kpis, pri_cut=0, in_kind=False).set_index(["kpi", "solution"])
+    row = loose.loc[("accident_frequency_rate", "intermediate")]
+    assert row["expression"] == "~IO*IPM*TPM" and row["n_cases"] == 1 and row["deviant"] == "northmoor-signalling"
+    assert "rests on a single alliance" in row["conclusion"]
+    assert "without a strong outcome: northmoor-signalling" in row["conclusion"]
+    # the alliances behind each solution: those with membership above 0.5 in it
+    for (kpi, kind), r in table[table["expression"] != ""].iterrows():
+        ld = qca.library_data(scores, lib.outcomes, lib.kpis, kpi)
+        assert r["n_cases"] == (qca.membership(ld.data, r["expression"]) > 0.5).sum()
+        assert f"{r['n_cases']} of the {r['n']} alliances" in r["conclusion"]
+        if r["consistency"] < qca.INCL_CUT:
+            assert f"below the cut-off {qca.INCL_CUT:g}" in r["conclusion"]
+    # several equally minimal models: all named, and counted
+    pars = table.loc[("milestones_on_time", "parsimonious")]
+    assert pars["models"] == 2 and pars["alternatives"] == "~IO*IPM / ~IO*TPM"
+    assert "2 equally minimal models fit the truth table: ~IO*IPM / ~IO*TPM" in pars["conclusion"]
+
+
+def test_library_qca_records_a_failed_minimisation_as_the_conclusion(example, monkeypatch):
+    lib, scores = example
+
+    def too_large(*args, **kwargs):
+        raise ValueError("the prime implicant chart is too large to solve exactly; use fewer conditions")
+
+    monkeypatch.setattr(qca, "minimise", too_large)
+    table = qca.library_qca(scores, lib.outcomes, lib.kpis)
+    assert (table["solution"] == "none").all() and len(table) == len(lib.kpis)
+    assert table["conclusion"].str.startswith("not analysed: the prime implicant chart is too large").all()
+
+
+def test_an_alliance_at_the_outcome_crossover_is_named(example):
+    lib, scores = example
+    ld = qca.library_data(scores, lib.outcomes, lib.kpis, "stakeholder_satisfaction")
+    middle = sorted(ld.data.index[np.isclose(ld.data["stakeholder_satisfaction"], 0.5)])
+    assert middle  # the library's median value is shared by two alliances
+    caveat = next(c for c in ld.caveats if c.startswith("at the crossover of stakeholder_satisfaction"))
+    assert caveat.endswith(", ".join(middle)) and "the library's median" in caveat
+    assert not any(c.startswith("at the crossover of cost_vs_target")
+                   for c in qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target").caveats)
+
+
+def test_calibration_note_is_built_from_the_rubric_and_the_anchors(example):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    lib, scores = example
+    ld = qca.library_data(scores, lib.outcomes, lib.kpis, "cost_vs_target")
+    note = qca.calibration_note(ld, lib.framework)
+    fw = lib.framework
+    assert "about 0.95" in note and "about 0.05" in note and "0.953 and 0.047" in note
+    assert f"the rubric's {fw.min_score}-{fw.max_score} scale" in note
+    for score in (1, 2, 3):
+        assert f"*{fw.level_names[score]}* ({score}: " in note
+    assert "the library's own 10th, 50th and 90th percentiles" in note
+    # another rubric: a 1-5 scale with other names gives anchors 2, 3, 4 and says so
+    scale = pd.DataFrame({"score": [1, 2, 3, 4, 5], "level_name": ["Absent", "Ad hoc", "Partial", "Routine", "Best"],
+                          "description": ["None.", "Sometimes.", "Often.", "Always.", "Leading."]})
+    other = SimpleNamespace(min_score=1, max_score=5, level_names=dict(zip(scale["score"], scale["level_name"])),
+                            scale=scale)
+    (e, c, i), basis = qca.scale_anchors(other)
+    anchors = ld.anchors.copy()
+    conditions = anchors["set"].isin(ld.conditions)
+    anchors.loc[conditions, ["exclusion", "crossover", "inclusion", "basis"]] = [e, c, i, basis]
+    note = qca.calibration_note(replace(ld, anchors=anchors), other, log_odds=np.log(19))
+    assert "the rubric's 1-5 scale (1 Absent, 2 Ad hoc, 3 Partial, 4 Routine, 5 Best)" in note
+    assert "fully in at *Routine* (4: always)" in note and "*Partial* (3: often)" in note
+    assert "about 0.95" in note and "0.950 and 0.050" in note and "Established" not in note
