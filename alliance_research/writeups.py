@@ -92,6 +92,34 @@ def environment(fmt: str, template_dir: str | Path | None = None) -> Environment
 
 # --- what a page says -------------------------------------------------------------------------------------------
 
+class _Lookup:
+    """Rows of an analysis's tables by key. In a batch (``grouped``) each table is split once by the keys the
+    alliance pages look rows up by: a page per alliance that scanned whole tables would make the write-ups
+    quadratic in the number of alliances. For a single page, a scan is quicker than a split."""
+
+    def __init__(self, grouped: bool):
+        self.grouped = grouped
+        self._groups: dict = {}
+
+    def rows(self, frame: pd.DataFrame, keys: list[str], key: tuple) -> pd.DataFrame:
+        """The rows of ``frame`` whose ``keys`` columns equal ``key`` (none: an empty frame)."""
+        if not self.grouped:
+            return frame[np.logical_and.reduce([(frame[k] == v).to_numpy() for k, v in zip(keys, key)])]
+        cache_key = (id(frame), tuple(keys))
+        if cache_key not in self._groups:  # the frame is kept with its groups, so its id stays its own
+            self._groups[cache_key] = (frame, dict(iter(frame.groupby(keys, sort=False))))
+        return self._groups[cache_key][1].get(key, frame.iloc[:0])
+
+
+def _lookup(a: Analysis) -> _Lookup:
+    """The batch's lookup while many alliances of ``a`` are written up; a plain scan for a single page."""
+    if _BATCH.get("analysis") is a:
+        if "lookup" not in _BATCH:
+            _BATCH["lookup"] = _Lookup(grouped=True)
+        return _BATCH["lookup"]
+    return _Lookup(grouped=False)
+
+
 def _labels(a: Analysis) -> dict[str, str]:
     return dict(zip(a.framework.practices["practice_id"], a.framework.practices["label"]))
 
@@ -105,14 +133,12 @@ def _alliance_names(a: Analysis) -> dict[str, str]:
 
 
 def _evidence(a: Analysis, alliance_id: str, practice_id: str) -> list[dict]:
-    e = a.library.evidence
-    rows = e[(e["alliance_id"] == alliance_id) & (e["practice_id"] == practice_id)]
+    rows = _lookup(a).rows(a.library.evidence, ["alliance_id", "practice_id"], (alliance_id, practice_id))
     return [{"text": r.text, "source": r.source if isinstance(r.source, str) else None} for r in rows.itertuples()]
 
 
 def _lessons(a: Analysis, alliance_id: str, practice_id: str | None = None) -> list[str]:
-    ls = a.library.lessons
-    rows = ls[ls["alliance_id"] == alliance_id]
+    rows = _lookup(a).rows(a.library.lessons, ["alliance_id"], (alliance_id,))
     if practice_id is not None:
         rows = rows[rows["practice_id"] == practice_id]
     return rows["text"].tolist()
@@ -166,8 +192,7 @@ def _cluster_summary(a: Analysis, cluster: int) -> dict:
 
 
 def _practice_rows(a: Analysis, alliance_id: str, wave: int) -> pd.DataFrame:
-    p = a.scores.practices
-    rows = p[(p["alliance_id"] == alliance_id) & (p["wave"] == wave)].copy()
+    rows = _lookup(a).rows(a.scores.practices, ["alliance_id", "wave"], (alliance_id, wave)).copy()
     rows["label"] = rows["practice_id"].map(_labels(a))
     rows["order"] = np.arange(len(rows))
     return rows
@@ -186,8 +211,8 @@ def _next_level(a: Analysis, practice_id: str, score: float) -> dict:
 def _peers(a: Analysis, alliance_id: str, practice_id: str) -> list[dict]:
     """The alliances strongest on a practice (latest wave), with their evidence and lessons for it."""
     names = _alliance_names(a)
-    p = a.latest.practices
-    rows = p[(p["practice_id"] == practice_id) & (p["alliance_id"] != alliance_id)].dropna(subset=["score"])
+    rows = _lookup(a).rows(a.latest.practices, ["practice_id"], (practice_id,))
+    rows = rows[rows["alliance_id"] != alliance_id].dropna(subset=["score"])
     rows = rows.sort_values(["score", "alliance_id"], ascending=[False, True], kind="mergesort").head(N_PEERS)
     return [{"id": r.alliance_id, "name": names.get(r.alliance_id, r.alliance_id), "score": r.score,
              "evidence": _evidence(a, r.alliance_id, practice_id), "lessons": _lessons(a, r.alliance_id, practice_id)}
@@ -195,8 +220,8 @@ def _peers(a: Analysis, alliance_id: str, practice_id: str) -> list[dict]:
 
 
 def _respondent_basis(a: Analysis, alliance_id: str, wave: int) -> list[dict]:
-    r = a.library.responses
-    people = r[(r["alliance_id"] == alliance_id) & (r["wave"] == wave)].drop_duplicates("respondent_id")
+    people = _lookup(a).rows(a.library.responses, ["alliance_id", "wave"], (alliance_id, wave))
+    people = people.drop_duplicates("respondent_id")
     counts = people["organisation_type"].value_counts()
     order = ["client", "contractor", "designer", "supplier", "other"]
     return [{"type": t, "n": int(counts[t])} for t in sorted(counts.index, key=lambda t: (order.index(t)
@@ -218,7 +243,8 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
     wave = int(m["wave"])
     practices = _practice_rows(a, alliance_id, wave)
     scored = practices.dropna(subset=["score"])
-    areas = a.scores.areas[(a.scores.areas["alliance_id"] == alliance_id) & (a.scores.areas["wave"] == wave)]
+    lookup = _lookup(a)
+    areas = lookup.rows(a.scores.areas, ["alliance_id", "wave"], (alliance_id, wave))
     area_names = _area_names(a)
 
     # position in the library
@@ -241,8 +267,7 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                   for r in risks.itertuples()]
 
     # perception gaps (client against all partners)
-    g = a.gaps
-    g = g[(g["alliance_id"] == alliance_id) & (g["wave"] == wave) & (g["comparison"] == "partners")]
+    g = lookup.rows(a.gaps, ["alliance_id", "wave", "comparison"], (alliance_id, wave, "partners"))
     labels = _labels(a)
     index_gap = g[g["level"] == "index"]
     practice_gaps = g[g["level"] == "practice"].dropna(subset=["gap"]).copy()
@@ -261,8 +286,7 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                 "n_partner": int(index_gap["n_partner"].iloc[0])}}
 
     # change since the previous wave
-    c = a.changes
-    c = c[(c["alliance_id"] == alliance_id) & (c["wave_to"] == wave)]
+    c = lookup.rows(a.changes, ["alliance_id", "wave_to"], (alliance_id, wave))
     change = None
     if len(c):
         idx = c[c["level"] == "index"].iloc[0]
@@ -274,7 +298,7 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                   "practices": [{"label": labels.get(r.id, r.id), "change": r.change, "low": r.ci_low,
                                  "high": r.ci_high} for r in moved.itertuples()]}
 
-    lesson_groups = _lessons_by_area(a, lib.lessons[lib.lessons["alliance_id"] == alliance_id],
+    lesson_groups = _lessons_by_area(a, lookup.rows(lib.lessons, ["alliance_id"], (alliance_id,)),
                                      lambda r: {"text": r.text, "practice": labels.get(r.practice_id)
                                                 if isinstance(r.practice_id, str) else None})
 
@@ -282,7 +306,7 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
     actions = _actions(risk_items, gap_items if len(flagged) else [], change, low_agreement)
     caveats = _caveats(a, m, scored, practices, index)
     respondents = _respondent_basis(a, alliance_id, wave)
-    waves = sorted(a.scores.maturity.loc[a.scores.maturity["alliance_id"] == alliance_id, "wave"].astype(int))
+    waves = sorted(lookup.rows(a.scores.maturity, ["alliance_id"], (alliance_id,))["wave"].astype(int))
     return {
         "id": alliance_id, "name": info["name"], "sector": info["sector"], "client": info["client"],
         "partners": list(info["partners"]), "start_year": info["start_year"], "region": info.get("region"),
@@ -481,21 +505,31 @@ def _cached_environment(fmt: str, template_dir) -> Environment:
     return _ENVIRONMENTS[key]
 
 
-_CHARTS: list = []  # (analysis, AllianceCharts): one set of chart stamps per process, for the analysis drawn
+# What a process keeps while it writes up many alliances of one analysis: the chart stamps and the table lookup.
+_BATCH: dict = {}
+
+
+def _batch(a: Analysis) -> dict:
+    """The batch cache for ``a`` (emptied first when it held another analysis)."""
+    if _BATCH.get("analysis") is not a:
+        _release_batch()
+        _BATCH["analysis"] = a
+    return _BATCH
 
 
 def _charts(a: Analysis):
     from .plotting import AllianceCharts
 
-    if not _CHARTS or _CHARTS[0][0] is not a:
-        _release_charts()
-        _CHARTS.append((a, AllianceCharts(a.scores, dpi=100)))
-    return _CHARTS[0][1]
+    batch = _batch(a)
+    if "charts" not in batch:
+        batch["charts"] = AllianceCharts(a.scores, dpi=100)
+    return batch["charts"]
 
 
-def _release_charts() -> None:
-    while _CHARTS:
-        _CHARTS.pop()[1].close()
+def _release_batch() -> None:
+    if "charts" in _BATCH:
+        _BATCH["charts"].close()
+    _BATCH.clear()
 
 
 def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str]:
@@ -514,6 +548,7 @@ def _alliance_work(ids: list[str], root: str, template_dir, figures: bool, analy
 
     matplotlib.use("Agg")
     a = analysis if analysis is not None else _WORKER_ANALYSIS
+    _batch(a)  # keep the lookup (and the chart stamps) from one alliance to the next
     root = Path(root)
     for alliance_id in ids:
         names = _draw_alliance(a, alliance_id, root / "figures") if figures else {}
@@ -558,7 +593,7 @@ def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
         for alliance_id in a.latest.maturity["alliance_id"]:
             out[alliance_id] = _draw_alliance(a, alliance_id, folder)
     finally:
-        _release_charts()
+        _release_batch()
     return out
 
 
@@ -593,7 +628,7 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
                     if bar is not None:
                         bar.update(1)
             finally:
-                _release_charts()
+                _release_batch()
         else:
             from concurrent.futures import ProcessPoolExecutor
 

@@ -463,6 +463,16 @@ def test_rendering_twice_gives_the_same_bytes(analysis, plain, out, tmp_path):
         (out / "alliances" / "kestrel-highways.html").read_bytes()
 
 
+def test_one_page_alone_is_the_page_of_the_batch_in_process_or_in_workers(analysis, plain, ids, tmp_path):
+    """render_all looks rows up in tables split once per analysis (in this process or in each worker); a page
+    rendered alone scans the tables: the pages must not differ."""
+    for alliance_id in ids:
+        assert render_alliance(analysis, alliance_id) == \
+            (plain / "alliances" / f"{alliance_id}.md").read_text(encoding="utf-8")
+    render_all(analysis, tmp_path / "workers", figures=False, jobs=2)
+    assert _pages(tmp_path / "workers") == _pages(plain)
+
+
 def test_analysing_again_with_the_same_seed_gives_the_same_bytes(lib, plain, tmp_path):
     again = analyse(lib, n_boot=100, cluster_boot=20)
     render_all(again, tmp_path / "again", figures=False)
