@@ -30,7 +30,7 @@ from .framework import Framework
 
 __all__ = ["plot_practice_scores", "plot_profile", "plot_perception_gaps", "plot_wave_changes", "plot_cluster_map",
            "plot_dendrogram", "plot_cluster_profiles", "plot_cluster_heatmap", "plot_kpi_by_cluster",
-           "CLUSTER_PALETTE"]
+           "AllianceCharts", "CLUSTER_PALETTE", "LABEL_LIMIT"]
 
 #: Target levels in the gaps and changes tables.
 LEVELS = ("practice", "area", "index")
@@ -484,6 +484,7 @@ class _Stamp:
     def __init__(self, ax, reserve, dpi: int):
         self.ax, self.dpi = ax, dpi
         fig = ax.figure
+        self.size = tuple(fig.get_size_inches())
         self._base = set(ax.get_children())
         reserve(ax)
         fig.canvas.draw()  # runs the layout engine; then keep that layout
@@ -500,30 +501,46 @@ class _Stamp:
             artist.remove()
         self.ax.set_title("")
 
-    def save(self, path, marks) -> str:
-        """Draw ``marks(ax)`` (an alliance's marks, title and legend) over the background; write ``path``."""
+    def save(self, path, marks) -> str | None:
+        """Draw ``marks(ax)`` (an alliance's marks, title and legend) over the background and write ``path``;
+        returns its name, or None (nothing written) when the title or legend would run off the figure."""
         from PIL import Image
 
         ax, canvas = self.ax, self.ax.figure.canvas
-        marks(ax)
-        added = self._added()
-        canvas.restore_region(self.background)
-        for artist in sorted(added + [ax.title], key=lambda artist: artist.get_zorder()):
-            ax.draw_artist(artist)
-        width, height = canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        image.save(path, format="png", dpi=(self.dpi, self.dpi), compress_level=3)
-        self._clear(added)
+        try:
+            marks(ax)
+            added = self._added()
+            if not self._fits([ax.title] + [a for a in added if a is ax.get_legend()]):
+                return None
+            canvas.restore_region(self.background)
+            for artist in sorted(added + [ax.title], key=lambda artist: artist.get_zorder()):
+                ax.draw_artist(artist)
+            width, height = canvas.get_width_height()
+            image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            image.save(path, format="png", dpi=(self.dpi, self.dpi), compress_level=3)
+        finally:  # whatever happened, the next alliance starts from the bare frame
+            self._clear(self._added())
         return Path(path).name
+
+    def _fits(self, artists: list) -> bool:
+        fig = self.ax.figure
+        renderer = fig.canvas.get_renderer()
+        for artist in artists:
+            box = artist.get_window_extent(renderer)
+            if box.x0 < 0 or box.y0 < 0 or box.x1 > fig.bbox.width or box.y1 > fig.bbox.height:
+                return False
+        return True
 
 
 class AllianceCharts:
     """Each alliance's practice-score chart and radar profile, drawn fast for a report of many alliances.
 
-    The same pictures as :func:`plot_practice_scores` and :func:`plot_profile` (``kind="radar"``), on figures of
-    a fixed size; what all alliances' charts share is rendered once (see ``_Stamp``), which makes each chart
-    several times faster to write. Use it to write hundreds of PNG files; use the ``plot_`` functions to draw on
-    axes of your own.
+    The same marks as :func:`plot_practice_scores` and :func:`plot_profile` (``kind="radar"``), on figures of a
+    fixed size laid out once with room for the largest legend (so an alliance with a shorter legend has a little
+    space above its title); what all alliances' charts share is rendered once (see ``_Stamp``), which makes each
+    chart several times faster to write. A chart whose title would run off that figure (a very long alliance
+    id) is drawn in full instead, with the ``plot_`` function and a tight bounding box. Use it to write hundreds
+    of PNG files; use the ``plot_`` functions to draw on axes of your own.
 
     Parameters
     ----------
@@ -579,7 +596,8 @@ class AllianceCharts:
             handles = _practice_marks(ax, self._practices, rows, index)
             _title_and_legend(ax, _practice_title(scores, alliance_id, wave), handles)
 
-        return self._stamp("scores").save(path, marks)
+        return self._stamp("scores").save(path, marks) or self._in_full(
+            plot_practice_scores(scores, alliance_id, wave, ax=self._axes(self._stamp("scores").size)), path)
 
     def profile(self, alliance_id: str, path, wave: int | None = None, *, reference: pd.Series | None = None,
                 reference_label: str = "Cluster centre") -> str:
@@ -591,7 +609,14 @@ class AllianceCharts:
             handles = _radar_marks(ax, self.framework, own, *self._library[:3], labels, extra)
             _title_and_legend(ax, labels["title"], handles, ncol=1)
 
-        return self._stamp("profile").save(path, marks)
+        return self._stamp("profile").save(path, marks) or self._in_full(
+            plot_profile(self.scores, alliance_id, wave, reference=reference, reference_label=reference_label,
+                         ax=self._axes(self._stamp("profile").size, projection="polar")), path)
+
+    def _in_full(self, ax, path) -> str:
+        ax.figure.savefig(path, dpi=self.dpi, bbox_inches="tight", metadata={"Software": None},
+                          pil_kwargs={"compress_level": 3})
+        return Path(path).name
 
     def close(self) -> None:
         """Let the figures go."""
@@ -1224,14 +1249,15 @@ def plot_cluster_profiles(profiles: pd.DataFrame, result, *, ax=None, framework:
 # 9. cluster heatmap
 
 
-def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: Framework | None = None):
+def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: Framework | None = None,
+                         annotate: bool | None = None):
     """Every alliance's practice scores as a heatmap, alliances grouped by cluster.
 
     One row per alliance, sorted by cluster (0, the least mature, on top) and within a cluster by the mean of
     its practice scores (lowest first); one column per practice, in the order of ``profiles``' columns. Lines
     separate the clusters, and the cluster's number is written in its colour beside its rows. A missing score
-    is left blank. Each cell shows its score to one decimal when there are at most :data:`LABEL_LIMIT`
-    alliances; beyond that the rows are thinner and the colour alone shows the score.
+    is left blank. Each cell shows its score to one decimal (``annotate``); without, the rows are thinner and the
+    colour alone shows the score.
 
     Parameters
     ----------
@@ -1244,6 +1270,8 @@ def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: 
         Where to draw; a new figure sized to the table when None. The colour bar takes room from it.
     framework : Framework, optional
         Gives the practice labels, the colour scale's limits and its level names; ids and 0..4 without it.
+    annotate : bool, optional
+        Write each cell's score in it. None (the default): when there are at most :data:`LABEL_LIMIT` alliances.
 
     Returns
     -------
@@ -1278,7 +1306,7 @@ def plot_cluster_heatmap(profiles: pd.DataFrame, result, *, ax=None, framework: 
     low, high = (framework.min_score, framework.max_score) if framework is not None else (0, 4)
     n_rows, n_cols = table.shape
 
-    values = n_rows <= LABEL_LIMIT
+    values = n_rows <= LABEL_LIMIT if annotate is None else bool(annotate)
     if ax is None:
         _, ax = plt.subplots(figsize=(0.42 * n_cols + 5.5, (0.34 if values else 0.15) * n_rows + 3.6),
                              layout="constrained")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,8 @@ class _Lookup:
     def rows(self, frame: pd.DataFrame, keys: list[str], key: tuple) -> pd.DataFrame:
         """The rows of ``frame`` whose ``keys`` columns equal ``key`` (none: an empty frame)."""
         if not self.grouped:
-            return frame[np.logical_and.reduce([(frame[k] == v).to_numpy() for k, v in zip(keys, key)])]
+            return frame[np.logical_and.reduce([frame[k].eq(v).to_numpy(dtype=bool, na_value=False)
+                                                for k, v in zip(keys, key)])]
         cache_key = (id(frame), tuple(keys))
         if cache_key not in self._groups:  # the frame is kept with its groups, so its id stays its own
             self._groups[cache_key] = (frame, dict(iter(frame.groupby(keys, sort=False))))
@@ -113,10 +115,11 @@ class _Lookup:
 
 def _lookup(a: Analysis) -> _Lookup:
     """The batch's lookup while many alliances of ``a`` are written up; a plain scan for a single page."""
-    if _BATCH.get("analysis") is a:
-        if "lookup" not in _BATCH:
-            _BATCH["lookup"] = _Lookup(grouped=True)
-        return _BATCH["lookup"]
+    batch = _batch_cache()
+    if batch.get("analysis") is a:
+        if "lookup" not in batch:
+            batch["lookup"] = _Lookup(grouped=True)
+        return batch["lookup"]
     return _Lookup(grouped=False)
 
 
@@ -505,16 +508,24 @@ def _cached_environment(fmt: str, template_dir) -> Environment:
     return _ENVIRONMENTS[key]
 
 
-# What a process keeps while it writes up many alliances of one analysis: the chart stamps and the table lookup.
-_BATCH: dict = {}
+# What a thread keeps while it writes up many alliances of one analysis: the chart stamps and the table lookup
+# (per thread: two threads must not draw on one figure).
+_LOCAL = threading.local()
+
+
+def _batch_cache() -> dict:
+    if not hasattr(_LOCAL, "batch"):
+        _LOCAL.batch = {}
+    return _LOCAL.batch
 
 
 def _batch(a: Analysis) -> dict:
     """The batch cache for ``a`` (emptied first when it held another analysis)."""
-    if _BATCH.get("analysis") is not a:
+    batch = _batch_cache()
+    if batch.get("analysis") is not a:
         _release_batch()
-        _BATCH["analysis"] = a
-    return _BATCH
+        batch["analysis"] = a
+    return batch
 
 
 def _charts(a: Analysis):
@@ -527,9 +538,10 @@ def _charts(a: Analysis):
 
 
 def _release_batch() -> None:
-    if "charts" in _BATCH:
-        _BATCH["charts"].close()
-    _BATCH.clear()
+    batch = _batch_cache()
+    if "charts" in batch:
+        batch["charts"].close()
+    batch.clear()
 
 
 def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str]:

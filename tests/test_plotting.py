@@ -17,6 +17,7 @@ from alliance_research.scoring import score_library
 from alliance_research.trends import wave_changes
 
 ALLIANCE = "vale-electrification"  # two waves, several low-agreement practices
+DOUBTFUL_FLAGS = ("sparse", "low_agreement")
 FLAGGED_GAPS = "kestrel-highways"  # several flagged perception gaps in wave 2
 
 
@@ -247,7 +248,7 @@ def test_alliance_charts_draw_the_same_picture_as_the_plot_functions(data, tmp_p
             a, b = _grey(fast), _grey(tmp_path / f"{alliance}-full.png")
             assert a.shape == b.shape
             differ = np.abs(a - b) > 40  # pixels that changed visibly
-            assert differ.mean() < 0.01, f"{alliance}: {differ.mean():.2%} of pixels differ"
+            assert differ.mean() < 5e-4, f"{alliance}: {differ.mean():.3%} of pixels differ"
         # another alliance's chart differs where its marks differ: the fast path really draws each one
         assert np.abs(_grey(tmp_path / f"{alliances[0]}-fast.png") - _grey(tmp_path / f"{alliances[1]}-fast.png")).mean() > 1
         again = tmp_path / "again.png"
@@ -255,6 +256,41 @@ def test_alliance_charts_draw_the_same_picture_as_the_plot_functions(data, tmp_p
         assert again.read_bytes() == (tmp_path / f"{alliances[0]}-fast.png").read_bytes()  # same bytes on a rerun
     finally:
         charts.close()
+
+
+def test_alliance_charts_carry_nothing_from_one_alliance_to_the_next_and_never_cut_a_title(data, tmp_path):
+    """After an alliance with a practice not scored, no doubtful practice and no index interval, a save that
+    fails, and an alliance whose id is too long for the fixed figure, the next chart is byte for byte what a fresh
+    AllianceCharts draws; the long title is drawn in full (a wider, tight image), not cut at the figure's edge."""
+    from alliance_research.plotting import AllianceCharts
+
+    scores, odd, long_id = data["scores"], "kestrel-highways", "a-very-long-alliance-id-" * 3
+    practices, maturity = scores.practices.copy(), scores.maturity.copy()
+    mine = practices["alliance_id"] == odd
+    first = practices.index[mine & (practices["practice_id"] == practices.loc[mine, "practice_id"].iloc[0])]
+    practices.loc[first, ["score", "ci_low", "ci_high"]] = np.nan
+    practices.loc[mine, list(DOUBTFUL_FLAGS)] = False
+    maturity.loc[maturity["alliance_id"] == odd, ["ci_low", "ci_high"]] = np.nan
+    rename = {"fenland-flood": long_id}
+    edited = dataclasses.replace(scores, **{name: frame.replace({"alliance_id": rename}) for name, frame in
+                                            (("practices", practices), ("areas", scores.areas),
+                                             ("maturity", maturity))})
+    charts = AllianceCharts(edited, dpi=100)
+    for kind in ("practice_scores", "profile"):
+        draw = getattr(charts, kind)
+        getattr(AllianceCharts(edited, dpi=100), kind)(ALLIANCE, tmp_path / f"fresh-{kind}.png")
+        expected = (tmp_path / f"fresh-{kind}.png").read_bytes()
+        draw(odd, tmp_path / f"odd-{kind}.png")
+        assert (tmp_path / f"odd-{kind}.png").read_bytes() != expected
+        with pytest.raises(OSError):
+            draw(odd, tmp_path / "no-such-folder" / "x.png")
+        draw(ALLIANCE, tmp_path / f"after-failure-{kind}.png")
+        assert (tmp_path / f"after-failure-{kind}.png").read_bytes() == expected
+        draw(long_id, tmp_path / f"long-{kind}.png")
+        assert _grey(tmp_path / f"long-{kind}.png").shape[1] > 900  # widened to the whole title
+        draw(ALLIANCE, tmp_path / f"after-long-{kind}.png")
+        assert (tmp_path / f"after-long-{kind}.png").read_bytes() == expected
+    assert not (tmp_path / "no-such-folder").exists()
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -507,3 +508,17 @@ def test_an_unknown_alliance_is_an_error_with_a_hint(analysis, fmt):
 def test_an_unknown_format_is_an_error(analysis):
     with pytest.raises(ValueError, match="fmt must be 'md' or 'html'"):
         render_alliance(analysis, "kestrel-highways", fmt="pdf")
+
+
+def test_the_page_lookup_scans_and_splits_alike_with_missing_keys_and_nullable_types():
+    """A single page scans a table, a batch splits it once: the same rows either way, also where a key is missing
+    (pandas' nullable types compare missing as NA, which must count as no match, not raise)."""
+    from alliance_research.writeups import _Lookup
+
+    frame = pd.DataFrame({"alliance_id": pd.array(["a", "b", None, "a"], dtype="string"),
+                          "wave": pd.array([1, 1, 1, None], dtype="Int64"), "value": [1, 2, 3, 4]})
+    for key in [("a", 1), ("b", 1), ("c", 1)]:
+        scanned = _Lookup(grouped=False).rows(frame, ["alliance_id", "wave"], key)
+        split = _Lookup(grouped=True).rows(frame, ["alliance_id", "wave"], key)
+        assert scanned["value"].tolist() == split["value"].tolist() == \
+            {("a", 1): [1], ("b", 1): [2], ("c", 1): []}[key]
