@@ -1058,6 +1058,8 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
     import matplotlib
     import matplotlib.pyplot as plt
 
+    from .plotting import _save_png
+
     matplotlib.use("Agg")
     out = Path(out_dir)
     if link_base is None:
@@ -1068,8 +1070,7 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
         (tmp / "figures").mkdir()
         names = {}
         for key, ax in room_figures(result).items():
-            ax.figure.savefig(tmp / "figures" / f"room-{key}.png", dpi=100, bbox_inches="tight",
-                              metadata={"Software": None})
+            _save_png(ax.figure, tmp / "figures" / f"room-{key}.png", dpi=100)
             plt.close(ax.figure)
             names[key] = f"figures/room-{key}.png"
         page = render_room(result, out, link_base=link_base, link_suffix=link_suffix, figures=names)

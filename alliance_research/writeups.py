@@ -491,11 +491,11 @@ def _init_worker(analysis) -> None:
 def _save(fig, path: Path) -> str:
     import matplotlib.pyplot as plt
 
-    # no version stamp (the same figure gives the same bytes); light compression (PNG encoding is a large
-    # share of the time for hundreds of figures)
-    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    from .plotting import _save_png
+
+    name = _save_png(fig, path, dpi=100)
     plt.close(fig)
-    return path.name
+    return name
 
 
 _ENVIRONMENTS: dict = {}
