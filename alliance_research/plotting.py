@@ -43,6 +43,8 @@ _ROLE = dict(client=0, partner=1, alliance=0, up=2, down=3, library=7)
 _FLAGGED = sns.color_palette("dark")[3]
 # Height of one row of a row-per-target chart, and room for title, ticks and legend (inches).
 _ROW_INCHES, _FRAME_INCHES = 0.3, 1.9
+# Size of a radar chart's figure (inches).
+_RADAR_INCHES = (9, 9.5)
 
 
 def _colour(role: str):
@@ -114,11 +116,16 @@ def _scale_ticks(ax, framework: Framework, axis: str = "x", sep: str = " ") -> N
         ax.set_yticks(scores, labels)
 
 
+def _row_figsize(n_rows: int, width: float = 9.0) -> tuple[float, float]:
+    """A figure tall enough for ``n_rows`` rows of labels (inches)."""
+    return (width, _FRAME_INCHES + _ROW_INCHES * n_rows)
+
+
 def _row_axes(ax, n_rows: int, width: float = 9.0):
     """``ax``, or new axes on a figure tall enough for ``n_rows`` rows of labels."""
     if ax is not None:
         return ax
-    _, ax = plt.subplots(figsize=(width, _FRAME_INCHES + _ROW_INCHES * n_rows), layout="constrained")
+    _, ax = plt.subplots(figsize=_row_figsize(n_rows, width), layout="constrained")
     return ax
 
 
@@ -212,8 +219,7 @@ def plot_practice_scores(scores, alliance_id: str, wave: int | None = None, *, a
     >>> plt.close(ax.figure)
     """
     fw = scores.framework
-    rows, wave = _pick_wave(scores.practices, alliance_id, wave)
-    index = scores.maturity[(scores.maturity["alliance_id"] == alliance_id) & (scores.maturity["wave"] == wave)]
+    rows, wave, index = _practice_inputs(scores, alliance_id, wave)
     layout = _PracticeLayout(fw)
     ax = _row_axes(ax, layout.n_rows)
     _practice_frame(ax, fw, layout)
@@ -235,6 +241,13 @@ class _PracticeLayout:
         self.palette = dict(zip(fw.area_ids, sns.color_palette(AREA_PALETTE, len(fw.area_ids))))
         self.n_rows = len(rows) + len(self.area_ids)
         self.min_score = fw.min_score
+
+
+def _practice_inputs(scores, alliance_id: str, wave: int | None) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+    """One alliance-wave's practice rows, the wave (its latest when None) and its maturity row."""
+    rows, wave = _pick_wave(scores.practices, alliance_id, wave)
+    m = scores.maturity
+    return rows, wave, m[(m["alliance_id"] == alliance_id) & (m["wave"] == wave)]
 
 
 def _practice_title(scores, alliance_id: str, wave: int) -> str:
@@ -391,7 +404,7 @@ def _profile_of(scores, alliance_id: str, wave: int | None, level: str, targets:
 
 def _radar(ax, fw, targets, own, q25, median, q75, labels, reference=None):
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 9.5), subplot_kw={"projection": "polar"}, layout="constrained")
+        _, ax = plt.subplots(figsize=_RADAR_INCHES, subplot_kw={"projection": "polar"}, layout="constrained")
     _radar_frame(ax, fw, targets)
     handles = _radar_marks(ax, fw, own, q25, median, q75, labels, reference)
     _title_and_legend(ax, labels["title"], handles, ncol=1)
@@ -581,14 +594,14 @@ class AllianceCharts:
         if kind not in self._stamps:
             fw = self.framework
             if kind == "scores":
-                ax = self._axes((9.0, _FRAME_INCHES + _ROW_INCHES * self._practices.n_rows))
+                ax = self._axes(_row_figsize(self._practices.n_rows))
                 _practice_frame(ax, fw, self._practices)
                 reserve = lambda ax: _title_and_legend(ax, "Title", [  # noqa: E731
                     Line2D([], [], marker="o", label="Practice score"),
                     Line2D([], [], marker="o", label="Sparse or low agreement"),
                     Line2D([], [], label="Maturity index 0.00"), Patch(label="Index interval")])
             else:
-                ax = self._axes((9, 9.5), projection="polar")
+                ax = self._axes(_RADAR_INCHES, projection="polar")
                 _radar_frame(ax, fw, self._targets)
                 reserve = lambda ax: _title_and_legend(  # noqa: E731
                     ax, "Title", [Line2D([], [], label=f"Legend entry {i}") for i in range(4)], ncol=1)
@@ -598,9 +611,7 @@ class AllianceCharts:
     def practice_scores(self, alliance_id: str, path, wave: int | None = None) -> str:
         """Write the alliance-wave's practice-score chart (its latest wave when None) to ``path``; returns its name."""
         scores = self.scores
-        rows, wave = _pick_wave(scores.practices, alliance_id, wave)
-        m = scores.maturity
-        index = m[(m["alliance_id"] == alliance_id) & (m["wave"] == wave)]
+        rows, wave, index = _practice_inputs(scores, alliance_id, wave)
 
         def marks(ax):
             handles = _practice_marks(ax, self._practices, rows, index)
