@@ -1,0 +1,463 @@
+"""Selective inference after clustering: is one practice's mean really different between two found clusters?
+
+Testing a difference between clusters with the data that formed the clusters ("double dipping") gives p-values
+that are small by construction: k-means or Ward puts alliances with different scores into different clusters,
+so a t or Kruskal-Wallis test of those same scores rejects even when the alliances form one homogeneous cloud.
+Chen & Gao [CG23]_ (building on Gao, Bien & Witten [GBW22]_ and Chen & Witten [CW23]_) give a valid test for
+one feature: with the model ``X = mu + E``, ``E`` having independent ``N(0, sigma^2)`` entries, and the contrast
+``nu = 1_{C1} / |C1| - 1_{C2} / |C2|``, the statistic is the difference of the two clusters' means of feature
+``j``, ``phi = nu' x_j``, and its p-value is computed conditional on the clustering having produced ``C1`` and
+``C2`` (and on everything in the data that is independent of ``phi``):
+
+.. math::
+
+    p = P\\big(|\\phi| \\ge |\\nu^\\top x_j| \\;\\big|\\; \\phi \\in S\\big), \\qquad
+    \\phi \\sim N(0, \\sigma^2 \\lVert\\nu\\rVert^2),
+
+where ``S`` is the set of values of ``phi`` for which the perturbed data
+``x'(phi) = x + (phi - nu' x_j) nu / ||nu||^2 e_j'`` (only feature ``j`` of the two clusters' members moves)
+gives the same clustering. For Ward's method and for Lloyd's k-means ``S`` is a finite union of intervals found by
+solving quadratic inequalities in ``phi``, so the p-value is exact. Under the null hypothesis of equal means the
+p-value is uniform, whatever the clustering did; the test controls the *selective* type I error.
+
+How ``S`` is found here:
+
+- **Ward** (``hclust(dist(x)^2, "ward.D")`` in R, ``scipy.cluster.hierarchy.linkage(x, "ward")``; the merges are
+  the same): the perturbation moves only the members of ``C1`` and ``C2``, so distances inside each final
+  cluster, and therefore the merges inside them and their heights, are unchanged. The first ``n - K`` merges stay
+  the same exactly when every pair of clusters that coexist before the cut and lie in different final clusters
+  stays at least as far apart (Ward's criterion ``2 n_G n_H / (n_G + n_H) ||mean_G - mean_H||^2``) as the height
+  of the last merge at which both exist [GBW22]_ (heights only grow under Ward's method). Each such condition is
+  a quadratic inequality in ``phi``.
+- **k-means** (Lloyd's algorithm from initial centroids drawn among the alliances [CG23]_): every assignment of
+  every alliance at every iteration must stay the same; with centroids that are means of the previous assignment
+  each is a quadratic inequality in ``phi``. When k-means keeps the best of several starts, the paths of every
+  start and the choice of the start with the lowest within-cluster sum of squares (also quadratic in ``phi``) are
+  conditioned on too, which keeps the test valid for the multi-start algorithm.
+
+``sigma`` is the noise standard deviation of one practice score. When not given it is estimated as the papers do:
+for Ward, the pooled standard deviation of all practices around their means, ``sqrt(sum((x - mean)^2) / (n q -
+q))`` [GBW22]_ (it contains the clusters' own spread, so it over-estimates ``sigma`` and makes the test
+conservative); for k-means, the robust median estimator of [CG23]_ Section 4.2,
+``sqrt(median((x - column median)^2) / qchisq(1/2, 1))``.
+
+References
+----------
+.. [CG23] Chen, Y. T. & Gao, L. L. (2023+). Testing for a difference in means of a single feature after
+   clustering. arXiv:2311.16375. R package CADET 0.1.0.
+.. [GBW22] Gao, L. L., Bien, J. & Witten, D. (2022). Selective inference for hierarchical clustering. *Journal of
+   the American Statistical Association*, 119(545), 332-342.
+.. [CW23] Chen, Y. T. & Witten, D. M. (2023). Selective inference for k-means clustering. *Journal of Machine
+   Learning Research*, 24(152), 1-41.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+
+__all__ = ["LloydRun", "KMeansFit", "lloyd_kmeans", "ward_truncation", "kmeans_truncation", "truncated_pvalue",
+           "estimate_sigma"]
+
+
+@dataclass(frozen=True)
+class LloydRun:
+    """One start of Lloyd's algorithm.
+
+    Attributes
+    ----------
+    initial : ndarray of int
+        The rows of ``x`` used as initial centroids (cluster ``l`` starts at ``x[initial[l]]``).
+    assignments : ndarray of int, shape (T, n)
+        The cluster of every row after each of the ``T`` assignment steps (the first is to the initial
+        centroids); the last row is the result.
+    inertia : float
+        Within-cluster sum of squares of the result (``inf`` when a cluster emptied and the start failed).
+    """
+
+    initial: np.ndarray
+    assignments: np.ndarray
+    inertia: float
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self.assignments[-1]
+
+
+@dataclass(frozen=True)
+class KMeansFit:
+    """Lloyd's k-means kept with every start's path (see :func:`lloyd_kmeans`).
+
+    Attributes
+    ----------
+    runs : tuple of LloydRun
+    best : int
+        The start whose result is used: the lowest inertia (the first of equals).
+    """
+
+    runs: tuple
+    best: int
+
+    @property
+    def labels_(self) -> np.ndarray:
+        return self.runs[self.best].labels
+
+    @property
+    def inertia_(self) -> float:
+        return self.runs[self.best].inertia
+
+
+def _nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre of every row (the first of equals, as R's ``which.min``)."""
+    distances = (x ** 2).sum(axis=1)[:, None] - 2 * x @ centres.T + (centres ** 2).sum(axis=1)[None, :]
+    return distances.argmin(axis=1)
+
+
+def lloyd_kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100, random_state: int = 0,
+                 initial=None) -> KMeansFit:
+    """k-means by Lloyd's algorithm, keeping each start's assignments at every iteration.
+
+    Each start draws ``k`` distinct rows of ``x`` as initial centroids (uniformly, independently of the data's
+    values, as [CG23]_ requires), assigns every row to its nearest centroid, and then alternates centroid = mean
+    of its rows and reassignment until no assignment changes or ``max_iter`` reassignments have been made. The
+    start with the lowest within-cluster sum of squares is kept. This is the algorithm of R ``CADET``'s
+    ``kmeans_estimation`` (one start) and of R ``kmeans(algorithm = "Lloyd")``.
+
+    Parameters
+    ----------
+    x : array, shape (n, q)
+    k : int
+    n_init : int
+        Number of starts.
+    max_iter : int
+        Largest number of reassignments after the first assignment.
+    random_state : int
+        Seed for the initial centroids.
+    initial : array of int, shape (n_init, k), optional
+        Rows to start from (0-based) instead of random ones, e.g. to reproduce another program's run.
+
+    Returns
+    -------
+    KMeansFit
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if initial is None:
+        rng = np.random.default_rng(random_state)
+        initial = np.array([rng.choice(n, size=k, replace=False) for _ in range(n_init)])
+    initial = np.atleast_2d(np.asarray(initial, dtype=int))
+    runs = []
+    for start in initial:
+        labels = _nearest(x, x[start])
+        path = [labels]
+        failed = False
+        for _ in range(max_iter):
+            counts = np.bincount(labels, minlength=k)
+            if (counts == 0).any():  # a centroid with no rows: this start cannot give k clusters
+                failed = True
+                break
+            centres = np.zeros((k, x.shape[1]))
+            np.add.at(centres, labels, x)
+            labels = _nearest(x, centres / counts[:, None])
+            path.append(labels)
+            if np.array_equal(labels, path[-2]):
+                break
+        failed = failed or len(np.unique(labels)) < k
+        inertia = np.inf
+        if not failed:
+            means = np.array([x[labels == c].mean(axis=0) for c in range(k)])
+            inertia = float(((x - means[labels]) ** 2).sum())
+        runs.append(LloydRun(initial=start.copy(), assignments=np.array(path), inertia=inertia))
+    inertias = np.array([run.inertia for run in runs])
+    if not np.isfinite(inertias).any():
+        raise ValueError(f"no start of k-means gave {k} non-empty clusters")
+    return KMeansFit(runs=tuple(runs), best=int(inertias.argmin()))
+
+
+# ---- truncation sets --------------------------------------------------------------------------------------
+
+def _forbidden(a: np.ndarray, b: np.ndarray, c: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """Open intervals of ``delta`` where ``a delta^2 + b delta + c > 0`` (a condition ``<= 0`` fails).
+
+    Every condition holds at ``delta = 0`` (the observed data), so ``c <= 0`` up to rounding; the returned array
+    has one row per interval (``lo``, ``hi``), possibly infinite.
+    """
+    a, b, c = (np.asarray(v, dtype=float).ravel() for v in (a, b, c))
+    scale = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.ones_like(a)])
+    a, b, c = a / scale, b / scale, c / scale
+    pieces = []
+    linear = np.abs(a) <= tol
+    # b delta + c > 0
+    lb, lc = b[linear], c[linear]
+    up = lb > tol
+    down = lb < -tol
+    pieces.append(np.column_stack([-lc[up] / lb[up], np.full(up.sum(), np.inf)]))
+    pieces.append(np.column_stack([np.full(down.sum(), -np.inf), -lc[down] / lb[down]]))
+    flat = ~up & ~down & (lc > tol)  # never satisfied: cannot happen for a condition the data meet
+    pieces.append(np.tile([-np.inf, np.inf], (flat.sum(), 1)))
+    qa, qb, qc = a[~linear], b[~linear], c[~linear]
+    disc = qb ** 2 - 4 * qa * qc
+    real = disc > tol
+    # roots by the numerically stable pair of formulas (no cancellation between -b and sqrt(disc))
+    root = np.sqrt(np.where(real, disc, 0.0))
+    q = -0.5 * (qb + np.where(qb >= 0, root, -root))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r1 = np.where(real, q / qa, 0.0)
+        r2 = np.where(real & (q != 0), qc / np.where(q == 0, 1.0, q), 0.0)
+    lo, hi = np.minimum(r1, r2), np.maximum(r1, r2)
+    opens_up = qa > 0
+    # opening upwards: positive outside the roots
+    sel = opens_up & real
+    pieces.append(np.column_stack([np.full(sel.sum(), -np.inf), lo[sel]]))
+    pieces.append(np.column_stack([hi[sel], np.full(sel.sum(), np.inf)]))
+    sel = opens_up & ~real
+    pieces.append(np.tile([-np.inf, np.inf], (sel.sum(), 1)))  # positive everywhere: cannot happen either
+    # opening downwards: positive between the roots
+    sel = ~opens_up & real
+    pieces.append(np.column_stack([lo[sel], hi[sel]]))
+    return np.concatenate(pieces) if pieces else np.empty((0, 2))
+
+
+def _complement(forbidden: np.ndarray) -> np.ndarray:
+    """The allowed set: the real line without the union of the forbidden open intervals, as sorted closed
+    intervals (rows ``lo, hi``)."""
+    forbidden = forbidden[forbidden[:, 0] < forbidden[:, 1]]
+    if not len(forbidden):
+        return np.array([[-np.inf, np.inf]])
+    forbidden = forbidden[np.argsort(forbidden[:, 0], kind="mergesort")]
+    allowed = []
+    reach = forbidden[0, 0]
+    if reach > -np.inf:
+        allowed.append((-np.inf, reach))
+    reach = forbidden[0, 1]
+    for lo, hi in forbidden[1:]:
+        if lo > reach:
+            allowed.append((reach, lo))
+        reach = max(reach, hi)
+    if reach < np.inf:
+        allowed.append((reach, np.inf))
+    return np.array(allowed) if allowed else np.empty((0, 2))
+
+
+def _contrast(members_a: np.ndarray, members_b: np.ndarray) -> np.ndarray:
+    """``u = nu / ||nu||^2``: how far each row's feature moves per unit change of the statistic."""
+    n_a, n_b = members_a.sum(), members_b.sum()
+    u = np.zeros(len(members_a))
+    u[members_a] = n_b / (n_a + n_b)
+    u[members_b] = -n_a / (n_a + n_b)
+    return u
+
+
+def ward_truncation(x: np.ndarray, linkage_matrix: np.ndarray, k: int, members_a, members_b,
+                    feature: int) -> np.ndarray:
+    """Truncation set ``S`` of the statistic for Ward's clustering cut into ``k`` clusters (see the module
+    notes; [GBW22]_, [CG23]_).
+
+    Parameters
+    ----------
+    x : array, shape (n, q)
+    linkage_matrix : array
+        ``scipy.cluster.hierarchy.linkage(x, "ward")``.
+    k : int
+        Number of clusters of the cut.
+    members_a, members_b : array of bool, shape (n,)
+        The two clusters tested; each must be a cluster of the cut.
+    feature : int
+        Column of ``x`` tested.
+
+    Returns
+    -------
+    ndarray, shape (m, 2)
+        Closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``.
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    members_a, members_b = np.asarray(members_a, bool), np.asarray(members_b, bool)
+    linkage_matrix = np.asarray(linkage_matrix, dtype=float)
+    merges = linkage_matrix[:, :2].astype(int)
+    heights = linkage_matrix[:, 2] ** 2  # Ward's criterion, as R's ward.D heights on squared distances
+    steps = n - int(k)
+    # the clusters formed in the first `steps` merges, and the final cluster (root at the cut) of each row
+    rows = [np.array([i]) for i in range(n)]
+    parent = np.arange(n + steps)
+    for t, (g, h) in enumerate(merges[:steps]):
+        rows.append(np.concatenate([rows[g], rows[h]]))
+        parent[g] = parent[h] = n + t
+    root = np.arange(n)
+    while (parent[root] != root).any():
+        root = parent[root]
+    for members in (members_a, members_b):
+        if len(np.unique(root[members])) != 1 or (root == root[members][0]).sum() != members.sum():
+            raise ValueError(f"the clusters tested are not clusters of the Ward tree cut into {k}")
+    u = _contrast(members_a, members_b)
+    nodes = np.arange(n + steps)
+    first = np.array([r[0] for r in rows])  # any member stands for its node's final cluster and shift
+    # birth: the step (1-based) that formed a node; end: the last step at which it is a candidate for merging
+    birth = np.concatenate([np.zeros(n, int), np.arange(1, steps + 1)])
+    end = np.full(n + steps, steps)
+    for t, (g, h) in enumerate(merges[:steps]):
+        end[g] = end[h] = t + 1
+    moves = members_a[first] | members_b[first]
+    i, j = np.triu_indices(len(nodes), k=1)
+    keep = (moves[i] | moves[j]) & (root[first[i]] != root[first[j]]) & (np.maximum(birth[i], birth[j])
+                                                                            < np.minimum(end[i], end[j]))
+    i, j = i[keep], j[keep]
+    size = np.array([len(r) for r in rows], dtype=float)
+    means = np.array([x[r].mean(axis=0) for r in rows])
+    weight = 2 * size[i] * size[j] / (size[i] + size[j])
+    d = means[i, feature] - means[j, feature]
+    e = u[first[i]] - u[first[j]]
+    total = ((means[i] - means[j]) ** 2).sum(axis=1)
+    bound = heights[np.minimum(end[i], end[j]) - 1]
+    # the pair stays at least as far apart as that merge: weight (total + 2 d e delta + e^2 delta^2) >= bound
+    allowed = _complement(_forbidden(-weight * e ** 2, -2 * weight * d * e, bound - weight * total))
+    return allowed + _statistic(x, members_a, members_b, feature)
+
+
+def _statistic(x: np.ndarray, members_a: np.ndarray, members_b: np.ndarray, feature: int) -> float:
+    return float(x[members_a, feature].mean() - x[members_b, feature].mean())
+
+
+def _assignment_conditions(x, u, labels, centres, centre_shift, feature):
+    """Coefficients ``(a, b, c)`` of ``a delta^2 + b delta + c <= 0``: every row stays at least as close to its
+    assigned centre as to every other centre, when rows move by ``delta u`` and centres by ``delta
+    centre_shift`` in ``feature``."""
+    squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)  # n x k
+    d = x[:, feature][:, None] - centres[None, :, feature]
+    e = u[:, None] - centre_shift[None, :]
+    rows = np.arange(len(x))
+    own = labels
+    a = e[rows, own][:, None] ** 2 - e ** 2
+    b = 2 * (d[rows, own] * e[rows, own])[:, None] - 2 * d * e
+    c = squared[rows, own][:, None] - squared
+    other = np.ones_like(c, dtype=bool)
+    other[rows, own] = False
+    return a[other], b[other], c[other]
+
+
+def _inertia_coefficients(x, u, labels, k, feature):
+    """Within-cluster sum of squares of a partition as ``a delta^2 + b delta + c`` (rows move by ``delta u``)."""
+    counts = np.bincount(labels, minlength=k)
+    means = np.zeros((k, x.shape[1]))
+    np.add.at(means, labels, x)
+    means /= counts[:, None]
+    shift = np.bincount(labels, weights=u, minlength=k) / counts
+    d = x[:, feature] - means[labels, feature]
+    e = u - shift[labels]
+    return float((e ** 2).sum()), float(2 * (d * e).sum()), float(((x - means[labels]) ** 2).sum())
+
+
+def kmeans_truncation(x: np.ndarray, fit: KMeansFit, members_a, members_b, feature: int) -> np.ndarray:
+    """Truncation set ``S`` of the statistic for the k-means clustering ``fit`` (see the module notes; [CG23]_).
+
+    Conditions on every assignment of every row at every iteration of every start, and on the kept start
+    having the lowest within-cluster sum of squares.
+
+    Parameters
+    ----------
+    x : array, shape (n, q)
+        The data ``fit`` was computed on.
+    fit : KMeansFit
+        From :func:`lloyd_kmeans`.
+    members_a, members_b : array of bool, shape (n,)
+        The two clusters tested (clusters of ``fit.labels_``).
+    feature : int
+
+    Returns
+    -------
+    ndarray, shape (m, 2)
+        Closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``.
+    """
+    x = np.asarray(x, dtype=float)
+    members_a, members_b = np.asarray(members_a, bool), np.asarray(members_b, bool)
+    u = _contrast(members_a, members_b)
+    pieces = []
+    for run in fit.runs:
+        k = len(run.initial)
+        path = run.assignments
+        a, b, c = _assignment_conditions(x, u, path[0], x[run.initial], u[run.initial], feature)
+        pieces.append(_forbidden(a, b, c))
+        for previous, current in zip(path[:-1], path[1:]):
+            counts = np.bincount(previous, minlength=k).astype(float)
+            centres = np.zeros((k, x.shape[1]))
+            np.add.at(centres, previous, x)
+            centres /= counts[:, None]
+            shift = np.bincount(previous, weights=u, minlength=k) / counts
+            a, b, c = _assignment_conditions(x, u, current, centres, shift, feature)
+            pieces.append(_forbidden(a, b, c))
+    best = fit.runs[fit.best]
+    kept = _inertia_coefficients(x, u, best.labels, len(best.initial), feature)
+    others = [_inertia_coefficients(x, u, run.labels, len(run.initial), feature)
+              for i, run in enumerate(fit.runs) if i != fit.best and np.isfinite(run.inertia)]
+    if others:
+        others = np.array(others)
+        pieces.append(_forbidden(kept[0] - others[:, 0], kept[1] - others[:, 1], kept[2] - others[:, 2]))
+    return _complement(np.concatenate(pieces)) + _statistic(x, members_a, members_b, feature)
+
+
+def _log_mass(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``log P(lo <= Z <= hi)`` for a standard normal ``Z``, accurate far in the tails."""
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    out = np.full(lo.shape, -np.inf)
+    upper = lo >= 0  # both in the upper tail: differences of survival functions
+    lower = hi <= 0
+    middle = ~upper & ~lower
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sa, sb = stats.norm.logsf(lo[upper]), stats.norm.logsf(hi[upper])
+        out[upper] = sa + np.log1p(-np.exp(sb - sa))
+        ca, cb = stats.norm.logcdf(hi[lower]), stats.norm.logcdf(lo[lower])
+        out[lower] = ca + np.log1p(-np.exp(cb - ca))
+        out[middle] = np.log1p(-(stats.norm.sf(hi[middle]) + stats.norm.cdf(lo[middle])))
+    return out
+
+
+def truncated_pvalue(statistic: float, scale: float, intervals: np.ndarray) -> float:
+    """Two-sided p-value ``P(|phi| >= |statistic| | phi in S)`` for ``phi ~ N(0, scale^2)`` truncated to ``S``.
+
+    Parameters
+    ----------
+    statistic : float
+    scale : float
+        Standard deviation of the statistic under the null hypothesis, ``sigma ||nu||``.
+    intervals : array, shape (m, 2)
+        ``S`` as closed intervals (from :func:`ward_truncation` or :func:`kmeans_truncation`).
+
+    Examples
+    --------
+    Without truncation it is the usual two-sided normal p-value:
+
+    >>> round(truncated_pvalue(1.96, 1.0, np.array([[-np.inf, np.inf]])), 4)
+    0.05
+    """
+    z = np.asarray(intervals, dtype=float) / scale
+    t = abs(statistic) / scale
+    total = special.logsumexp(_log_mass(z[:, 0], z[:, 1]))
+    # S within the two tails |phi| >= t
+    upper = np.column_stack([np.maximum(z[:, 0], t), z[:, 1]])
+    lower = np.column_stack([z[:, 0], np.minimum(z[:, 1], -t)])
+    tails = np.concatenate([upper[upper[:, 0] < upper[:, 1]], lower[lower[:, 0] < lower[:, 1]]])
+    if not len(tails):
+        return 0.0
+    tail = special.logsumexp(_log_mass(tails[:, 0], tails[:, 1]))
+    return float(min(1.0, np.exp(tail - total)))
+
+
+def estimate_sigma(x: np.ndarray, method: str) -> float:
+    """The noise standard deviation of one feature, estimated as [GBW22]_ (``"ward"``: pooled standard deviation
+    around the column means, ``sqrt(sum((x - mean)^2) / (n q - q))``) or [CG23]_ (``"kmeans"``: the median
+    estimator ``sqrt(median((x - column median)^2) / qchisq(1/2, 1))``) do.
+
+    >>> x = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 2.0]])
+    >>> round(estimate_sigma(x, "ward"), 4)
+    1.5811
+    """
+    x = np.asarray(x, dtype=float)
+    n, q = x.shape
+    if method == "ward":
+        return float(np.sqrt(((x - x.mean(axis=0)) ** 2).sum() / (n * q - q)))
+    if method == "kmeans":
+        centred = x - np.median(x, axis=0)
+        return float(np.sqrt(np.median(centred ** 2) / stats.chi2.ppf(0.5, df=1)))
+    raise ValueError(f"sigma is estimated for 'ward' or 'kmeans'; got {method!r}")
