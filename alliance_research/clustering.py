@@ -2,7 +2,9 @@
 
 Three methods, chosen to match what a reviewer would run in R:
 
-- ``"kmeans"``: k-means (Hartigan-Wong in R's ``kmeans``; here Lloyd's algorithm via scikit-learn, 10 starts);
+- ``"kmeans"``: k-means by Lloyd's algorithm from 10 starts whose initial centroids are alliances drawn at random
+  (R ``kmeans(algorithm = "Lloyd")``; :func:`~alliance_research.selective.lloyd_kmeans`), keeping every start's
+  path so that the selective test below can condition on it;
 - ``"ward"``: Ward's hierarchical clustering on Euclidean distances (R ``hclust(method = "ward.D2")``), cut
   into ``k`` groups;
 - ``"gmm"``: a Gaussian mixture used as a latent profile analysis. By default (``covariance="equal"``) the
@@ -26,6 +28,15 @@ al., 2008). Alliances that vary along one continuum (more or less mature overall
 "low" halves, so stability alone cannot tell clusters from a continuum; the :attr:`ClusterResult.verdict`
 says "unstable" when the structure test finds nothing, and "unconfirmed" when it finds nothing but has too few
 alliances to tell (fewer than ``POWER_RATIO`` times the number of practices).
+
+What distinguishes two clusters? Testing a practice's difference between clusters with the scores that formed the
+clusters gives p-values that are small by construction ("double dipping"), so no such naive test is reported.
+:func:`difference_test` gives the selective p-value of Chen & Gao (2023+) for Ward and k-means (see
+:mod:`alliance_research.selective`), valid because it conditions on the clustering having produced the two
+clusters; :attr:`ClusterResult.differences` has it for every practice and pair of clusters, with
+Benjamini-Hochberg adjustment over the whole table. The latent profile model has no such test: for ``"gmm"`` the
+differences are descriptive only (``p_selective`` is empty). Hedges' g in :func:`distinguishing_practices` is
+always descriptive.
 
 Stability: Hennig's (2007) clusterwise bootstrap (R ``fpc::clusterboot``, ``bootmethod = "boot"``): resample
 alliances with replacement, recluster with the same method and ``k``, and for each original cluster take the
@@ -70,8 +81,10 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from .selective import KMeansFit, KMeansTruncation, WardTruncation, estimate_sigma, lloyd_kmeans, truncated_pvalue
+
 __all__ = ["cluster_profiles", "ClusterResult", "ClusterWarning", "stability_band", "distinguishing_practices",
-           "hedges_g", "cluster_index", "structure_test", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS"]
+           "hedges_g", "difference_test", "difference_table", "cluster_index", "structure_test", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS", "DIFFERENCE_COLUMNS"]
 
 METHODS = ("kmeans", "ward", "gmm")
 #: Covariance structures of the latent profile analysis (``method="gmm"``), as tidyLPA names them.
@@ -130,11 +143,15 @@ class ClusterResult:
     centres : DataFrame
         Clusters by practices: mean profile of each cluster.
     distinguishing : DataFrame
-        See :func:`distinguishing_practices`.
+        See :func:`distinguishing_practices` (descriptive: no p-values).
+    differences : DataFrame
+        See :func:`difference_table`: every practice and pair of clusters with the selective p-value.
     method, k, n_boot, random_state, covariance
         What was run (``covariance`` is ``None`` except for ``"gmm"``).
     linkage : ndarray or None
         Ward's linkage matrix (for a dendrogram), rows in ``profiles`` order.
+    kmeans : KMeansFit or None
+        For ``"kmeans"``: every start's Lloyd path (what the selective test conditions on).
     probabilities : DataFrame or None
         For ``"gmm"``: each alliance's posterior probability of each cluster.
     imputed : int
@@ -165,6 +182,8 @@ class ClusterResult:
     covariance: str | None = None
     structure: dict = field(default_factory=dict)
     verdict: str = ""
+    kmeans: KMeansFit | None = field(default=None, repr=False)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def summary(self) -> pd.DataFrame:
         """One row per cluster: ``cluster``, ``name``, ``n``, ``mean_score``, ``jaccard_mean`` and ``reading``."""
@@ -274,7 +293,7 @@ class EqualVarianceMixture:
 def _fit(x: np.ndarray, k: int, method: str, random_state: int, covariance: str = "equal"):
     """Labels (0..k-1) and the fitted model (Ward: the linkage matrix) for one clustering."""
     if method == "kmeans":
-        model = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(x)
+        model = lloyd_kmeans(x, k, n_init=10, random_state=random_state)
         return model.labels_.astype(int), model
     if method == "ward":
         model = linkage(x, method="ward")
@@ -354,7 +373,10 @@ def _stability(x: np.ndarray, labels: np.ndarray, k: int, method: str, n_boot: i
             unique = np.unique(drawn)
             if len(unique) <= k:
                 continue
-            boot_labels, _ = _fit(x[unique], k, method, random_state + b + 1, covariance)
+            try:
+                boot_labels, _ = _fit(x[unique], k, method, random_state + b + 1, covariance)
+            except ValueError:  # k-means found no k non-empty clusters (duplicate profiles): not assessable
+                continue
             out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
     return out
 
@@ -420,7 +442,10 @@ def hedges_g(a, b) -> float:
 
 
 def distinguishing_practices(profiles: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
-    """What sets each cluster apart, practice by practice.
+    """What sets each cluster apart, practice by practice: descriptive, without p-values.
+
+    The clusters were formed to separate these very scores, so a test of their differences on the same data
+    (Kruskal-Wallis, t) would reject by construction; :func:`difference_table` gives the valid selective test.
 
     Parameters
     ----------
@@ -433,37 +458,175 @@ def distinguishing_practices(profiles: pd.DataFrame, labels: pd.Series) -> pd.Da
     -------
     DataFrame
         One row per practice and cluster: ``practice_id``, ``cluster``, ``n``, ``mean``, ``mean_others``,
-        ``difference``, ``hedges_g`` (the cluster against all other alliances, see :func:`hedges_g`), and per
-        practice the Kruskal-Wallis test across clusters: ``kw_h``, ``kw_p``, ``kw_p_fdr`` (Benjamini-Hochberg
-        adjusted over the practices [BH95]_), and ``epsilon_squared`` (``H / (n - 1)``, the rank effect size of
-        Tomczak & Tomczak, 2014).
+        ``difference`` and ``hedges_g`` (the cluster against all other alliances, see :func:`hedges_g`; a
+        descriptive effect size).
     """
     rows = []
     clusters = sorted(labels.unique())
     for practice in profiles.columns:
         values = profiles[practice]
-        groups = [values[labels == c].dropna().to_numpy() for c in clusters]
-        n_total = sum(len(g) for g in groups)
-        try:
-            h, p = stats.kruskal(*[g for g in groups if len(g)])
-        except ValueError:  # every value identical
-            h, p = np.nan, np.nan
-        eps = h / (n_total - 1) if n_total > 1 and h == h else np.nan
-        for c, g in zip(clusters, groups):
+        for c in clusters:
+            g = values[(labels == c) & values.notna()].to_numpy()
             others = values[(labels != c) & values.notna()].to_numpy()
-            rows.append({"practice_id": practice, "cluster": int(c), "n": len(g), "mean": g.mean() if len(g) else
-                         np.nan, "mean_others": others.mean() if len(others) else np.nan,
-                         "hedges_g": hedges_g(g, others), "kw_h": h, "kw_p": p, "epsilon_squared": eps})
-    table = pd.DataFrame(rows)
+            rows.append({"practice_id": practice, "cluster": int(c), "n": len(g),
+                         "mean": g.mean() if len(g) else np.nan,
+                         "mean_others": others.mean() if len(others) else np.nan, "hedges_g": hedges_g(g, others)})
+    table = pd.DataFrame(rows, columns=["practice_id", "cluster", "n", "mean", "mean_others", "hedges_g"])
     table.insert(5, "difference", table["mean"] - table["mean_others"])
-    per_practice = table.drop_duplicates("practice_id")[["practice_id", "kw_p"]]
-    valid = per_practice["kw_p"].notna()
-    adjusted = pd.Series(np.nan, index=per_practice.index)
+    return table
+
+
+#: Columns of :func:`difference_table`.
+DIFFERENCE_COLUMNS = ["practice_id", "cluster_a", "cluster_b", "n_a", "n_b", "mean_a", "mean_b", "difference",
+                      "hedges_g", "sigma", "statistic", "p_selective", "p_selective_fdr"]
+
+
+def _tested_data(profiles: pd.DataFrame, result: ClusterResult) -> np.ndarray:
+    if not isinstance(profiles, pd.DataFrame) or not profiles.index.equals(result.labels.index):
+        raise ValueError("profiles must be the DataFrame that was clustered (same alliances, same order)")
+    return _fill_missing(profiles).to_numpy()
+
+
+def _members(result: ClusterResult, cluster) -> np.ndarray:
+    if cluster not in range(result.k):
+        raise ValueError(f"cluster must be one of 0..{result.k - 1}; got {cluster!r}")
+    return (result.labels == cluster).to_numpy()
+
+
+def _sigma(x: np.ndarray, method: str, sigma) -> float:
+    if sigma is None:
+        return estimate_sigma(x, method)
+    if not np.isfinite(sigma) or sigma <= 0:
+        raise ValueError(f"sigma must be a positive number; got {sigma!r}")
+    return float(sigma)
+
+
+def _truncation(x: np.ndarray, result: ClusterResult):
+    """What the selective tests of one clustering share (computed once for a whole table)."""
+    if result.method == "ward":
+        return WardTruncation(x, result.linkage, result.k)
+    return KMeansTruncation(x, result.kmeans)
+
+
+def _selective_test(x: np.ndarray, truncation, a: np.ndarray, b: np.ndarray, feature: int,
+                    sigma: float) -> tuple[float, float, float]:
+    """(difference, statistic, selective p) of ``x[:, feature]`` between the members ``a`` and ``b``."""
+    intervals = truncation.intervals(a, b, feature)
+    difference = float(x[a, feature].mean() - x[b, feature].mean())
+    scale = sigma * np.sqrt(1 / a.sum() + 1 / b.sum())
+    return difference, difference / scale, truncated_pvalue(difference, scale, intervals)
+
+
+def _check_testable(result: ClusterResult) -> None:
+    if result.method == "gmm":
+        raise ValueError("the latent profile model (method='gmm') has no selective test of a difference between "
+                         "its classes; read its differences as descriptive (Hedges' g)")
+    if result.method == "kmeans" and result.kmeans is None or result.method == "ward" and result.linkage is None:
+        raise ValueError("this ClusterResult does not keep the clustering path the selective test needs")
+
+
+def difference_test(profiles: pd.DataFrame, result: ClusterResult, cluster_a: int, cluster_b: int, practice: str,
+                    sigma: float | None = None) -> pd.Series:
+    """Selective test of a difference in one practice's mean between two clusters (Chen & Gao, 2023+).
+
+    The p-value is computed conditional on the clustering (Ward or k-means, as in ``result``) having produced
+    the two clusters, so it is valid although the clusters were found with these scores: under the null
+    hypothesis of equal means it is uniform. See :mod:`alliance_research.selective` for the method.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        The alliances by practices that were clustered (missing scores are filled as the clustering filled them).
+    result : ClusterResult
+        From :func:`cluster_profiles` with ``method="ward"`` or ``"kmeans"``.
+    cluster_a, cluster_b : int
+        The clusters compared (``result.labels`` numbering).
+    practice : str
+        A column of ``profiles``.
+    sigma : float or None
+        Noise standard deviation of one practice score; ``None`` estimates it as the papers do (Ward: the pooled
+        standard deviation of every practice; k-means: the median-based estimator).
+
+    Returns
+    -------
+    Series
+        ``practice_id``, ``cluster_a``, ``cluster_b``, ``n_a``, ``n_b``, ``mean_a``, ``mean_b``, ``difference``
+        (``mean_a - mean_b``), ``hedges_g`` (descriptive), ``sigma``, ``statistic`` (the difference over its
+        null standard deviation ``sigma sqrt(1/n_a + 1/n_b)``) and ``p_selective`` (two-sided).
+
+    References
+    ----------
+    Chen, Y. T. & Gao, L. L. (2023+). Testing for a difference in means of a single feature after clustering.
+    arXiv:2311.16375 (R package CADET). Gao, L. L., Bien, J. & Witten, D. (2022). Selective inference for
+    hierarchical clustering. *JASA*.
+
+    Examples
+    --------
+    >>> import alliance_research as ar
+    >>> lib = ar.load_library()
+    >>> profiles = ar.score_library(lib, n_boot=0).latest().profiles()
+    >>> res = cluster_profiles(profiles, k=3, method="ward", n_boot=0, n_null=0)
+    >>> test = difference_test(profiles, res, 2, 0, profiles.columns[0])
+    >>> 0 <= test["p_selective"] <= 1
+    True
+    """
+    _check_testable(result)
+    x = _tested_data(profiles, result)
+    if practice not in profiles.columns:
+        raise ValueError(f"practice must be a column of profiles; got {practice!r}")
+    if cluster_a == cluster_b:
+        raise ValueError("cluster_a and cluster_b must differ")
+    a, b = _members(result, cluster_a), _members(result, cluster_b)
+    sigma = _sigma(x, result.method, sigma)
+    feature = profiles.columns.get_loc(practice)
+    difference, statistic, p = _selective_test(x, _truncation(x, result), a, b, feature, sigma)
+    return pd.Series({"practice_id": practice, "cluster_a": int(cluster_a), "cluster_b": int(cluster_b),
+                      "n_a": int(a.sum()), "n_b": int(b.sum()), "mean_a": float(x[a, feature].mean()),
+                      "mean_b": float(x[b, feature].mean()), "difference": difference,
+                      "hedges_g": hedges_g(x[a, feature], x[b, feature]), "sigma": sigma,
+                      "statistic": statistic, "p_selective": p})
+
+
+def difference_table(profiles: pd.DataFrame, result: ClusterResult, sigma: float | None = None) -> pd.DataFrame:
+    """Every practice and pair of clusters: the difference in means and its selective p-value.
+
+    Pairs are ``cluster_a > cluster_b`` (the more mature cluster first, so a positive difference means the more
+    mature cluster scores higher). ``p_selective_fdr`` is Benjamini-Hochberg adjusted over the whole table
+    (every practice and every pair: the family the synthesis draws its conclusions from). For a latent profile
+    model (``"gmm"``) there is no selective test and both p columns are empty; the rest is descriptive.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``DIFFERENCE_COLUMNS``: see :func:`difference_test`, plus ``p_selective_fdr``.
+    """
+    testable = result.method != "gmm"
+    if testable:
+        _check_testable(result)
+    x = _tested_data(profiles, result)
+    sigma = _sigma(x, result.method, sigma) if testable else np.nan
+    truncation = _truncation(x, result) if testable else None
+    rows = []
+    for cluster_a in range(result.k - 1, 0, -1):
+        for cluster_b in range(cluster_a - 1, -1, -1):
+            a, b = _members(result, cluster_a), _members(result, cluster_b)
+            for feature, practice in enumerate(profiles.columns):
+                if testable:
+                    difference, statistic, p = _selective_test(x, truncation, a, b, feature, sigma)
+                else:
+                    difference, statistic, p = float(x[a, feature].mean() - x[b, feature].mean()), np.nan, np.nan
+                rows.append({"practice_id": practice, "cluster_a": cluster_a, "cluster_b": cluster_b,
+                             "n_a": int(a.sum()), "n_b": int(b.sum()), "mean_a": float(x[a, feature].mean()),
+                             "mean_b": float(x[b, feature].mean()), "difference": difference,
+                             "hedges_g": hedges_g(x[a, feature], x[b, feature]), "sigma": sigma,
+                             "statistic": statistic, "p_selective": p})
+    table = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS[:-1])
+    table["p_selective_fdr"] = np.nan
+    valid = table["p_selective"].notna()
     if valid.any():
-        adjusted[valid] = stats.false_discovery_control(per_practice.loc[valid, "kw_p"].to_numpy(), method="bh")
-    table = table.merge(per_practice.assign(kw_p_fdr=adjusted)[["practice_id", "kw_p_fdr"]], on="practice_id")
-    return table[["practice_id", "cluster", "n", "mean", "mean_others", "difference", "hedges_g", "kw_h", "kw_p",
-                  "kw_p_fdr", "epsilon_squared"]]
+        table.loc[valid, "p_selective_fdr"] = stats.false_discovery_control(table.loc[valid, "p_selective"]
+                                                                            .to_numpy(), method="bh")
+    return table
 
 
 def _names(centres: pd.DataFrame, overall: pd.Series, framework) -> pd.Series:
@@ -631,10 +794,14 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     if method == "gmm":
         proba = model.predict_proba(x)
         probabilities = pd.DataFrame(proba[:, order], index=profiles.index, columns=pd.RangeIndex(k, name="cluster"))
-    return ClusterResult(
+    result = ClusterResult(
         labels=label_series, selection=selection,
         stability=pd.Series(mean_j, index=pd.RangeIndex(k, name="cluster"), name="jaccard_mean"),
         stability_table=stability_table, names=names, centres=centres,
         distinguishing=distinguishing_practices(profiles.astype(float), label_series), method=method, k=k, n_boot=n_boot,
         random_state=random_state, linkage=model if method == "ward" else None, probabilities=probabilities,
-        imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict)
+        imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict,
+        kmeans=model if method == "kmeans" else None)
+    # a frozen dataclass: the table needs the finished result, so it is set once here
+    object.__setattr__(result, "differences", difference_table(profiles, result))
+    return result

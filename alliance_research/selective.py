@@ -58,7 +58,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["LloydRun", "KMeansFit", "lloyd_kmeans", "ward_truncation", "kmeans_truncation", "truncated_pvalue",
+__all__ = ["LloydRun", "KMeansFit", "lloyd_kmeans", "WardTruncation", "KMeansTruncation", "ward_truncation",
+           "kmeans_truncation", "truncated_pvalue",
            "estimate_sigma"]
 
 
@@ -227,18 +228,13 @@ def _complement(forbidden: np.ndarray) -> np.ndarray:
     if not len(forbidden):
         return np.array([[-np.inf, np.inf]])
     forbidden = forbidden[np.argsort(forbidden[:, 0], kind="mergesort")]
-    allowed = []
-    reach = forbidden[0, 0]
-    if reach > -np.inf:
-        allowed.append((-np.inf, reach))
-    reach = forbidden[0, 1]
-    for lo, hi in forbidden[1:]:
-        if lo > reach:
-            allowed.append((reach, lo))
-        reach = max(reach, hi)
-    if reach < np.inf:
-        allowed.append((reach, np.inf))
-    return np.array(allowed) if allowed else np.empty((0, 2))
+    lo, reach = forbidden[:, 0], np.maximum.accumulate(forbidden[:, 1])
+    # a gap opens before interval i when it starts beyond everything forbidden so far
+    gap = np.flatnonzero(lo[1:] > reach[:-1])
+    starts = np.concatenate([[-np.inf], reach[gap], [reach[-1]]])
+    ends = np.concatenate([[lo[0]], lo[gap + 1], [np.inf]])
+    allowed = np.column_stack([starts, ends])
+    return allowed[allowed[:, 0] < allowed[:, 1]]
 
 
 def _contrast(members_a: np.ndarray, members_b: np.ndarray) -> np.ndarray:
@@ -250,10 +246,91 @@ def _contrast(members_a: np.ndarray, members_b: np.ndarray) -> np.ndarray:
     return u
 
 
+def _statistic(x: np.ndarray, members_a: np.ndarray, members_b: np.ndarray, feature: int) -> float:
+    return float(x[members_a, feature].mean() - x[members_b, feature].mean())
+
+
+def _check_members(members_a, members_b, n: int) -> tuple[np.ndarray, np.ndarray]:
+    members_a, members_b = np.asarray(members_a, bool), np.asarray(members_b, bool)
+    if members_a.shape != (n,) or members_b.shape != (n,) or not members_a.any() or not members_b.any() \
+            or (members_a & members_b).any():
+        raise ValueError("members_a and members_b must mark two disjoint, non-empty sets of rows")
+    return members_a, members_b
+
+
+class WardTruncation:
+    """Truncation sets for Ward's clustering cut into ``k`` clusters (see the module notes; [GBW22]_, [CG23]_).
+
+    What does not depend on the clusters or the feature tested (the clusters formed before the cut, their
+    means, sizes and lifetimes, the merge heights) is computed once, so that many tests of one clustering are
+    quick.
+
+    Parameters
+    ----------
+    x : array, shape (n, q)
+    linkage_matrix : array
+        ``scipy.cluster.hierarchy.linkage(x, "ward")``.
+    k : int
+        Number of clusters of the cut.
+    """
+
+    def __init__(self, x: np.ndarray, linkage_matrix: np.ndarray, k: int):
+        self.x = np.asarray(x, dtype=float)
+        n = len(self.x)
+        linkage_matrix = np.asarray(linkage_matrix, dtype=float)
+        merges = linkage_matrix[:, :2].astype(int)
+        heights = linkage_matrix[:, 2] ** 2  # Ward's criterion, as R's ward.D heights on squared distances
+        steps = n - int(k)
+        rows = [np.array([i]) for i in range(n)]
+        parent = np.arange(n + steps)
+        for t, (g, h) in enumerate(merges[:steps]):
+            rows.append(np.concatenate([rows[g], rows[h]]))
+            parent[g] = parent[h] = n + t
+        root = np.arange(n)
+        while (parent[root] != root).any():
+            root = parent[root]
+        self.root = root  # the final cluster (a node id) of every row
+        # birth: the step (1-based) that formed a node; end: the last step at which it is a candidate to merge
+        birth = np.concatenate([np.zeros(n, int), np.arange(1, steps + 1)])
+        end = np.full(n + steps, steps)
+        for t, (g, h) in enumerate(merges[:steps]):
+            end[g] = end[h] = t + 1
+        i, j = np.triu_indices(n + steps, k=1)
+        self.first = np.array([r[0] for r in rows])  # any member stands for its node's final cluster
+        keep = (root[self.first[i]] != root[self.first[j]]) & (np.maximum(birth[i], birth[j])
+                                                                < np.minimum(end[i], end[j]))
+        self.i, self.j = i[keep], j[keep]
+        size = np.array([len(r) for r in rows], dtype=float)
+        self.means = np.array([self.x[r].mean(axis=0) for r in rows])
+        self.weight = 2 * size[self.i] * size[self.j] / (size[self.i] + size[self.j])
+        self.total = ((self.means[self.i] - self.means[self.j]) ** 2).sum(axis=1)
+        self.bound = heights[np.minimum(end[self.i], end[self.j]) - 1]
+        self.k = int(k)
+
+    def intervals(self, members_a, members_b, feature: int) -> np.ndarray:
+        """``S`` as closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``."""
+        members_a, members_b = _check_members(members_a, members_b, len(self.x))
+        for members in (members_a, members_b):
+            final = np.unique(self.root[members])
+            if len(final) != 1 or (self.root == final[0]).sum() != members.sum():
+                raise ValueError(f"the clusters tested are not clusters of the Ward tree cut into {self.k}")
+        u = _contrast(members_a, members_b)
+        ui, uj = u[self.first[self.i]], u[self.first[self.j]]
+        moves = (ui != 0) | (uj != 0)  # pairs where neither moves keep their distance
+        e = (ui - uj)[moves]
+        weight = self.weight[moves]
+        d = self.means[self.i[moves], feature] - self.means[self.j[moves], feature]
+        # the pair stays at least as far apart as the merge it must not pre-empt:
+        # weight (total + 2 d e delta + e^2 delta^2) >= bound
+        allowed = _complement(_forbidden(-weight * e ** 2, -2 * weight * d * e,
+                                         self.bound[moves] - weight * self.total[moves]))
+        return allowed + _statistic(self.x, members_a, members_b, feature)
+
+
 def ward_truncation(x: np.ndarray, linkage_matrix: np.ndarray, k: int, members_a, members_b,
                     feature: int) -> np.ndarray:
-    """Truncation set ``S`` of the statistic for Ward's clustering cut into ``k`` clusters (see the module
-    notes; [GBW22]_, [CG23]_).
+    """Truncation set ``S`` of the statistic for Ward's clustering cut into ``k`` clusters
+    (:class:`WardTruncation` for one test).
 
     Parameters
     ----------
@@ -272,69 +349,96 @@ def ward_truncation(x: np.ndarray, linkage_matrix: np.ndarray, k: int, members_a
     ndarray, shape (m, 2)
         Closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``.
     """
-    x = np.asarray(x, dtype=float)
-    n = len(x)
-    members_a, members_b = np.asarray(members_a, bool), np.asarray(members_b, bool)
-    linkage_matrix = np.asarray(linkage_matrix, dtype=float)
-    merges = linkage_matrix[:, :2].astype(int)
-    heights = linkage_matrix[:, 2] ** 2  # Ward's criterion, as R's ward.D heights on squared distances
-    steps = n - int(k)
-    # the clusters formed in the first `steps` merges, and the final cluster (root at the cut) of each row
-    rows = [np.array([i]) for i in range(n)]
-    parent = np.arange(n + steps)
-    for t, (g, h) in enumerate(merges[:steps]):
-        rows.append(np.concatenate([rows[g], rows[h]]))
-        parent[g] = parent[h] = n + t
-    root = np.arange(n)
-    while (parent[root] != root).any():
-        root = parent[root]
-    for members in (members_a, members_b):
-        if len(np.unique(root[members])) != 1 or (root == root[members][0]).sum() != members.sum():
-            raise ValueError(f"the clusters tested are not clusters of the Ward tree cut into {k}")
-    u = _contrast(members_a, members_b)
-    nodes = np.arange(n + steps)
-    first = np.array([r[0] for r in rows])  # any member stands for its node's final cluster and shift
-    # birth: the step (1-based) that formed a node; end: the last step at which it is a candidate for merging
-    birth = np.concatenate([np.zeros(n, int), np.arange(1, steps + 1)])
-    end = np.full(n + steps, steps)
-    for t, (g, h) in enumerate(merges[:steps]):
-        end[g] = end[h] = t + 1
-    moves = members_a[first] | members_b[first]
-    i, j = np.triu_indices(len(nodes), k=1)
-    keep = (moves[i] | moves[j]) & (root[first[i]] != root[first[j]]) & (np.maximum(birth[i], birth[j])
-                                                                            < np.minimum(end[i], end[j]))
-    i, j = i[keep], j[keep]
-    size = np.array([len(r) for r in rows], dtype=float)
-    means = np.array([x[r].mean(axis=0) for r in rows])
-    weight = 2 * size[i] * size[j] / (size[i] + size[j])
-    d = means[i, feature] - means[j, feature]
-    e = u[first[i]] - u[first[j]]
-    total = ((means[i] - means[j]) ** 2).sum(axis=1)
-    bound = heights[np.minimum(end[i], end[j]) - 1]
-    # the pair stays at least as far apart as that merge: weight (total + 2 d e delta + e^2 delta^2) >= bound
-    allowed = _complement(_forbidden(-weight * e ** 2, -2 * weight * d * e, bound - weight * total))
-    return allowed + _statistic(x, members_a, members_b, feature)
+    return WardTruncation(x, linkage_matrix, k).intervals(members_a, members_b, feature)
 
 
-def _statistic(x: np.ndarray, members_a: np.ndarray, members_b: np.ndarray, feature: int) -> float:
-    return float(x[members_a, feature].mean() - x[members_b, feature].mean())
+class KMeansTruncation:
+    """Truncation sets for a k-means clustering from :func:`lloyd_kmeans` (see the module notes; [CG23]_).
 
+    Conditions on every assignment of every row at every iteration of every start, and on the kept start
+    having the lowest within-cluster sum of squares. The centroids and distances along every path are computed
+    once, so that many tests of one clustering are quick.
 
-def _assignment_conditions(x, u, labels, centres, centre_shift, feature):
-    """Coefficients ``(a, b, c)`` of ``a delta^2 + b delta + c <= 0``: every row stays at least as close to its
-    assigned centre as to every other centre, when rows move by ``delta u`` and centres by ``delta
-    centre_shift`` in ``feature``."""
-    squared = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)  # n x k
-    d = x[:, feature][:, None] - centres[None, :, feature]
-    e = u[:, None] - centre_shift[None, :]
-    rows = np.arange(len(x))
-    own = labels
-    a = e[rows, own][:, None] ** 2 - e ** 2
-    b = 2 * (d[rows, own] * e[rows, own])[:, None] - 2 * d * e
-    c = squared[rows, own][:, None] - squared
-    other = np.ones_like(c, dtype=bool)
-    other[rows, own] = False
-    return a[other], b[other], c[other]
+    Parameters
+    ----------
+    x : array, shape (n, q)
+        The data ``fit`` was computed on.
+    fit : KMeansFit
+    """
+
+    def __init__(self, x: np.ndarray, fit: KMeansFit):
+        self.x = np.asarray(x, dtype=float)
+        self.fit = fit
+        n = len(self.x)
+        k = len(fit.runs[0].initial)
+        centres, squared, previous, current, seeds = [], [], [], [], []
+        for run in fit.runs:
+            steps = [(None, run.assignments[0], self.x[run.initial])]
+            for before, after in zip(run.assignments[:-1], run.assignments[1:]):
+                counts = np.bincount(before, minlength=k).astype(float)
+                means = np.zeros((k, self.x.shape[1]))
+                np.add.at(means, before, self.x)
+                steps.append((before, after, means / counts[:, None]))
+            for before, after, means in steps:
+                centres.append(means)
+                squared.append(((self.x[:, None, :] - means[None, :, :]) ** 2).sum(axis=2))
+                # the initial step's centroids are rows: marked by -1 - row in `previous`
+                previous.append(before if before is not None else np.full(n, -1))
+                current.append(after)
+                seeds.append(run.initial if before is None else np.full(k, -1))
+        self.centres = np.array(centres)      # (S, k, q)
+        self.squared = np.array(squared)      # (S, n, k)
+        self.previous = np.array(previous)    # (S, n), -1 for an initial step
+        self.current = np.array(current)      # (S, n)
+        self.seeds = np.array(seeds)          # (S, k), rows of the initial centroids or -1
+        self.k = k
+        own = np.zeros(self.squared.shape, dtype=bool)
+        np.put_along_axis(own, self.current[:, :, None], True, axis=2)
+        self.other = ~own
+
+    def _centre_shift(self, u: np.ndarray) -> np.ndarray:
+        """How far every centroid of every step moves per unit ``delta``: (S, k)."""
+        shift = np.empty(self.seeds.shape)
+        initial = self.seeds[:, 0] >= 0
+        shift[initial] = u[self.seeds[initial]]
+        later = ~initial
+        if later.any():
+            labels = self.previous[later]
+            sums = np.zeros((labels.shape[0], self.k))
+            counts = np.zeros((labels.shape[0], self.k))
+            rows = np.repeat(np.arange(labels.shape[0]), labels.shape[1])
+            np.add.at(sums, (rows, labels.ravel()), np.tile(u, labels.shape[0]))
+            np.add.at(counts, (rows, labels.ravel()), 1.0)
+            shift[later] = sums / counts
+        return shift
+
+    def intervals(self, members_a, members_b, feature: int) -> np.ndarray:
+        """``S`` as closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``."""
+        members_a, members_b = _check_members(members_a, members_b, len(self.x))
+        labels = self.fit.labels_
+        for members in (members_a, members_b):
+            if len(np.unique(labels[members])) != 1 or (labels == labels[members][0]).sum() != members.sum():
+                raise ValueError("the clusters tested are not clusters of the k-means result")
+        u = _contrast(members_a, members_b)
+        x = self.x
+        d = x[None, :, feature, None] - self.centres[:, None, :, feature]         # (S, n, k)
+        e = u[None, :, None] - self._centre_shift(u)[:, None, :]                    # (S, n, k)
+        d_own = np.take_along_axis(d, self.current[:, :, None], axis=2)
+        e_own = np.take_along_axis(e, self.current[:, :, None], axis=2)
+        c_own = np.take_along_axis(self.squared, self.current[:, :, None], axis=2)
+        # each row stays at least as close to its own centre as to every other one
+        a = (e_own ** 2 - e ** 2)[self.other]
+        b = (2 * d_own * e_own - 2 * d * e)[self.other]
+        c = (c_own - self.squared)[self.other]
+        pieces = [_forbidden(a, b, c)]
+        # and the kept start keeps the lowest within-cluster sum of squares
+        kept = _inertia_coefficients(x, u, labels, self.k, feature)
+        others = [_inertia_coefficients(x, u, run.labels, self.k, feature)
+                  for i, run in enumerate(self.fit.runs) if i != self.fit.best and np.isfinite(run.inertia)]
+        if others:
+            others = np.array(others)
+            pieces.append(_forbidden(kept[0] - others[:, 0], kept[1] - others[:, 1], kept[2] - others[:, 2]))
+        return _complement(np.concatenate(pieces)) + _statistic(x, members_a, members_b, feature)
 
 
 def _inertia_coefficients(x, u, labels, k, feature):
@@ -350,10 +454,8 @@ def _inertia_coefficients(x, u, labels, k, feature):
 
 
 def kmeans_truncation(x: np.ndarray, fit: KMeansFit, members_a, members_b, feature: int) -> np.ndarray:
-    """Truncation set ``S`` of the statistic for the k-means clustering ``fit`` (see the module notes; [CG23]_).
-
-    Conditions on every assignment of every row at every iteration of every start, and on the kept start
-    having the lowest within-cluster sum of squares.
+    """Truncation set ``S`` of the statistic for the k-means clustering ``fit`` (:class:`KMeansTruncation` for
+    one test).
 
     Parameters
     ----------
@@ -370,31 +472,7 @@ def kmeans_truncation(x: np.ndarray, fit: KMeansFit, members_a, members_b, featu
     ndarray, shape (m, 2)
         Closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``.
     """
-    x = np.asarray(x, dtype=float)
-    members_a, members_b = np.asarray(members_a, bool), np.asarray(members_b, bool)
-    u = _contrast(members_a, members_b)
-    pieces = []
-    for run in fit.runs:
-        k = len(run.initial)
-        path = run.assignments
-        a, b, c = _assignment_conditions(x, u, path[0], x[run.initial], u[run.initial], feature)
-        pieces.append(_forbidden(a, b, c))
-        for previous, current in zip(path[:-1], path[1:]):
-            counts = np.bincount(previous, minlength=k).astype(float)
-            centres = np.zeros((k, x.shape[1]))
-            np.add.at(centres, previous, x)
-            centres /= counts[:, None]
-            shift = np.bincount(previous, weights=u, minlength=k) / counts
-            a, b, c = _assignment_conditions(x, u, current, centres, shift, feature)
-            pieces.append(_forbidden(a, b, c))
-    best = fit.runs[fit.best]
-    kept = _inertia_coefficients(x, u, best.labels, len(best.initial), feature)
-    others = [_inertia_coefficients(x, u, run.labels, len(run.initial), feature)
-              for i, run in enumerate(fit.runs) if i != fit.best and np.isfinite(run.inertia)]
-    if others:
-        others = np.array(others)
-        pieces.append(_forbidden(kept[0] - others[:, 0], kept[1] - others[:, 1], kept[2] - others[:, 2]))
-    return _complement(np.concatenate(pieces)) + _statistic(x, members_a, members_b, feature)
+    return KMeansTruncation(x, fit).intervals(members_a, members_b, feature)
 
 
 def _log_mass(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
