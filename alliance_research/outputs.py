@@ -137,7 +137,8 @@ def _cluster_frames(result, clustered: Scores) -> dict[str, pd.DataFrame]:
     stability = result.stability_table.assign(verdict=result.verdict, method=result.method,
                                               structure_p_value=result.structure.get("p_value"))
     return {"clusters.csv": clusters, "cluster_selection.csv": result.selection,
-            "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing}
+            "cluster_stability.csv": stability, "distinguishing_practices.csv": result.distinguishing,
+            "cluster_differences.csv": result.differences}
 
 
 def analysis_tables(a) -> dict[str, pd.DataFrame]:
@@ -145,7 +146,8 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
 
     The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``: ``alliance_id``, ``cluster``,
     ``cluster_name``, ``wave``, ``maturity_index``), the long tables of ``TIDY_FILES``, and
-    ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv`` and, with outcomes,
+    ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv`` (descriptive),
+    ``cluster_differences.csv`` (the selective test of every practice and pair of clusters) and, with outcomes,
     ``kpi_by_cluster.csv``, ``maturity_vs_kpi.csv`` and ``configurations.csv`` (the fuzzy-set QCA of each KPI);
     all computed from one analysis (one seed).
     """

@@ -1211,7 +1211,8 @@ def plot_cluster_profiles(profiles: pd.DataFrame, result, *, ax=None, framework:
     present: with no score missing the means are ``result.centres`` (which replaces a missing score with the
     practice's mean over all alliances before averaging). With a handful of alliances per cluster the
     intervals are wide; they describe the spread within the cluster, not a test between clusters (for that see
-    :func:`~alliance_research.clustering.distinguishing_practices`).
+    :func:`~alliance_research.clustering.difference_test`, which allows for the clusters having been formed from
+    these scores).
 
     Examples
     --------

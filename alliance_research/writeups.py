@@ -40,6 +40,13 @@ def _num(value, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
+def _pvalue(value) -> str:
+    """A p-value as printed: three decimals, or "< 0.001"."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
 def _signed(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a"
@@ -86,7 +93,7 @@ def environment(fmt: str, template_dir: str | Path | None = None) -> Environment
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
         raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
-    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence)
+    env.filters.update(num=_num, pvalue=_pvalue, signed=_signed, plural=_plural, sentence=_sentence)
     env.globals.update(interval=_interval)
     return env
 
@@ -168,8 +175,8 @@ def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
     ordered = rows.sort_values(["hedges_g", "practice_id"], kind="mergesort")
 
     def describe(frame):
-        return [{"label": labels.get(r.practice_id, r.practice_id), "mean": r.mean, "others": r.mean_others,
-                 "g": r.hedges_g, "p_fdr": r.kw_p_fdr} for r in frame.itertuples()]
+        return [{"label": labels.get(r.practice_id, r.practice_id), "practice_id": r.practice_id, "mean": r.mean,
+                 "others": r.mean_others, "g": r.hedges_g} for r in frame.itertuples()]
 
     above = describe(ordered[ordered["hedges_g"] > 0].iloc[::-1].head(n))
     below = describe(ordered[ordered["hedges_g"] < 0].head(n))
@@ -182,6 +189,15 @@ def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
              if below else [])
     sentence = f"Alliances in this cluster score {', and '.join(parts)}." if parts else ""
     return {"above": above, "below": below, "sentence": sentence}
+
+
+def _selective_note(a: Analysis) -> dict:
+    """How the differences between clusters are (or cannot be) tested, for the synthesis."""
+    tests = a.clusters.differences
+    testable = a.clusters.method != "gmm" and len(tests) and tests["p_selective"].notna().any()
+    return {"testable": bool(testable), "n_tests": int(tests["p_selective"].notna().sum()) if len(tests) else 0,
+            "n_significant": int((tests["p_selective_fdr"] < 0.05).sum()) if testable else 0,
+            "sigma": float(tests["sigma"].iloc[0]) if testable else float("nan")}
 
 
 def _cluster_summary(a: Analysis, cluster: int) -> dict:
@@ -437,10 +453,15 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     meaning = _cluster_meaning(a, top, n=3)
     top_members = a.cluster_of[a.cluster_of == top].index.tolist()
     differently = []
+    tests = a.clusters.differences
     for item in meaning["above"]:
-        pid = next(p for p, label in labels.items() if label == item["label"])
+        pid = item["practice_id"]
         evidence = [dict(e, alliance=names.get(m, m)) for m in sorted(top_members) for e in _evidence(a, m, pid)]
-        differently.append(dict(item, evidence=evidence[:3]))
+        # the selective test of this practice between the most mature cluster and each other one
+        against = tests[(tests["practice_id"] == pid) & (tests["cluster_a"] == top)].sort_values("cluster_b")
+        comparisons = [{"cluster": int(r.cluster_b), "difference": r.difference, "p": r.p_selective_fdr}
+                       for r in against.itertuples()]
+        differently.append(dict(item, evidence=evidence[:3], comparisons=comparisons))
 
     index = a.latest.maturity.dropna(subset=["maturity_index"])
     table = index.merge(a.cluster_of.rename("cluster").reset_index(), on="alliance_id")
@@ -455,6 +476,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     return {
         "framework": fw.title, "n_alliances": int(len(index)), "n_clusters": a.clusters.k,
         "method": a.clusters.method, "verdict": a.clusters.verdict, "structure": a.clusters.structure,
+        "selective": _selective_note(a),
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
         "has_outcomes": bool(len(a.kpi_by_cluster)),
