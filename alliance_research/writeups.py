@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from .analysis import Analysis
+from .multiplicity import ADJUSTMENTS, format_p
 from .outputs import move_files
 from .qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_names
 
@@ -51,6 +52,13 @@ def _interval(low, high, digits: int = 1) -> str:
     if low is None or high is None or low != low or high != high:
         return "no interval"
     return f"{_num(low, digits)} to {_num(high, digits)}"
+
+
+def _p_value(value) -> str:
+    """A p-value in a table: three decimals, ``< 0.001`` below that (never ``0.000``), ``n/a`` when missing."""
+    if value is None or value != value or value is pd.NA:
+        return "n/a"
+    return format_p(float(value)).removeprefix("p = ").removeprefix("p ")
 
 
 def _sentence(text: str) -> str:
@@ -86,7 +94,7 @@ def environment(fmt: str, template_dir: str | Path | None = None) -> Environment
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
         raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
-    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence)
+    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence, p_value=_p_value)
     env.globals.update(interval=_interval)
     return env
 
@@ -406,10 +414,11 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     if len(a.kpi_by_cluster):
         for r in a.kpi_by_cluster.drop_duplicates("kpi").itertuples():
             kpi_tests.append({"label": r.label, "unit": r.unit, "better": "higher" if r.higher_is_better else "lower",
-                              "n": int(r.n_total), "h": r.kw_h, "p": r.p_value, "eps": r.epsilon_squared,
-                              "conclusion": r.conclusion})
+                              "n": int(r.n_total), "h": r.kw_h, "p": r.p_value, "p_adjusted": r.p_fdr,
+                              "eps": r.epsilon_squared, "conclusion": r.conclusion})
     correlations = [{"label": r.label, "n": int(r.n), "rho": r.rho, "low": r.ci_low, "high": r.ci_high,
-                     "conclusion": r.conclusion} for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
+                     "p": r.p_value, "p_adjusted": r.p_fdr, "conclusion": r.conclusion}
+                    for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
 
     configurations, qca_notes = [], {}
     if len(a.qca):
@@ -458,6 +467,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
         "has_outcomes": bool(len(a.kpi_by_cluster)),
+        # the outcomes tables keep the raw p (data) beside the adjusted one the conclusions read
+        "adjustment": ADJUSTMENTS["BH"],
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
         "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score, "link_base": link_base,
     }
