@@ -268,14 +268,27 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
 
     def practice_item(r) -> dict:
         return {"id": r.practice_id, "label": r.label, "area": area_names[r.area_id], "score": r.score,
-                "low": r.ci_low, "high": r.ci_high, "level": fw.level_name(r.score), "n": int(r.n_answered),
-                "rwg": r.rwg, "flags": [f for f in ("sparse", "low_agreement") if getattr(r, f)]}
+                "low": r.ci_low, "high": r.ci_high, "level": fw.level_name(r.score) if r.score == r.score else None,
+                "n": int(r.n_answered), "rwg": r.rwg,
+                "flags": [f for f in ("sparse", "low_agreement") if getattr(r, f)]}
 
     strength_items = [dict(practice_item(r), evidence=_evidence(a, alliance_id, r.practice_id))
                       for r in strengths.itertuples()]
     risk_items = [dict(practice_item(r), next=_next_level(a, r.practice_id, r.score),
                        evidence=_evidence(a, alliance_id, r.practice_id), peers=_peers(a, alliance_id, r.practice_id))
                   for r in risks.itertuples()]
+
+    # every other piece of the dossier's evidence, by area in rubric order, beside its practice's score and level
+    # (the strongest and weakest practices quote theirs above): a write-up leaves none of it out
+    quoted = set(strengths["practice_id"]) | set(risks["practice_id"])
+    own_evidence = lookup.rows(lib.evidence, ["alliance_id"], (alliance_id,))
+    evidence_groups = []
+    for area_id in fw.area_ids:
+        items = [dict(practice_item(r), evidence=_evidence(a, alliance_id, r.practice_id))
+                 for r in practices[practices["area_id"] == area_id].itertuples()
+                 if r.practice_id not in quoted and r.practice_id in set(own_evidence["practice_id"])]
+        if items:
+            evidence_groups.append({"area": area_names[area_id], "practices": items})
 
     # perception gaps (client against all partners)
     g = lookup.rows(a.gaps, ["alliance_id", "wave", "comparison"], (alliance_id, wave, "partners"))
@@ -309,9 +322,17 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                   "practices": [{"label": labels.get(r.id, r.id), "change": r.change, "low": r.ci_low,
                                  "high": r.ci_high} for r in moved.itertuples()]}
 
-    lesson_groups = _lessons_by_area(a, lookup.rows(lib.lessons, ["alliance_id"], (alliance_id,)),
-                                     lambda r: {"text": r.text, "practice": labels.get(r.practice_id)
-                                                if isinstance(r.practice_id, str) else None})
+    by_practice = practices.set_index("practice_id")
+
+    def lesson_item(r) -> dict:
+        """A lesson, with its practice's score and level when it is tied to one."""
+        if not isinstance(r.practice_id, str):
+            return {"text": r.text, "practice": None, "score": None, "level": None}
+        score = by_practice["score"].get(r.practice_id, np.nan)
+        return {"text": r.text, "practice": labels.get(r.practice_id, r.practice_id), "score": score,
+                "level": fw.level_name(score) if score == score else None}
+
+    lesson_groups = _lessons_by_area(a, lookup.rows(lib.lessons, ["alliance_id"], (alliance_id,)), lesson_item)
 
     low_agreement = scored[scored["low_agreement"]].sort_values(["rwg", "order"], kind="mergesort")
     actions = _actions(risk_items, gap_items if len(flagged) else [], change, low_agreement)
@@ -332,7 +353,8 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
         "n_low_agreement": int(m["n_low_agreement_practices"]), "n_practices": len(practices),
         "areas": [{"name": area_names[r.area_id], "score": r.score, "low": r.ci_low, "high": r.ci_high}
                   for r in areas.itertuples()],
-        "strengths": strength_items, "risks": risk_items, "gaps": gaps, "change": change,
+        "strengths": strength_items, "risks": risk_items, "evidence_groups": evidence_groups,
+        "n_evidence": int(len(own_evidence)), "gaps": gaps, "change": change,
         "lesson_groups": lesson_groups, "actions": actions, "caveats": caveats,
         "figures": figures or {}, "settings": a.settings,
     }
