@@ -347,15 +347,27 @@ def _stability(x: np.ndarray, labels: np.ndarray, k: int, method: str, n_boot: i
     rng = np.random.default_rng([int(random_state), 7])
     out = np.full((n_boot, k), np.nan)
     n = len(x)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. scikit-learn's "fewer distinct points than clusters"
-        for b in range(n_boot):
-            drawn = rng.integers(0, n, n)
-            unique = np.unique(drawn)
-            if len(unique) <= k:
-                continue
+    skipped, warned, first = 0, 0, ""
+    for b in range(n_boot):
+        drawn = rng.integers(0, n, n)
+        unique = np.unique(drawn)
+        if len(unique) <= k:
+            skipped += 1
+            continue
+        # a refit's own warnings (e.g. scikit-learn's "fewer distinct clusters than n_clusters") would repeat once
+        # per resample: they are counted, and said once below
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             boot_labels, _ = _fit(x[unique], k, method, random_state + b + 1, covariance)
-            out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
+        if caught:
+            warned += 1
+            first = first or str(caught[0].message)
+        out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
+    if skipped or warned:
+        parts = ([f"{skipped} drew too few distinct alliances to recluster and were left out"] if skipped else []) + \
+                ([f"{warned} refits warned (first: {first.rstrip('.')})"] if warned else [])
+        warnings.warn(f"the cluster stability rests on {n_boot - skipped} of {n_boot} bootstrap resamples: "
+                      f"{'; '.join(parts)}", ClusterWarning, stacklevel=4)
     return out
 
 

@@ -168,6 +168,12 @@ def _lessons_by_area(a: Analysis, lessons: pd.DataFrame, item) -> list[dict]:
     return groups
 
 
+def _result_caveats(a: Analysis, *results: str) -> list[str]:
+    """The caveats :func:`~alliance_research.analysis.analyse` recorded for ``results``, less those that only
+    repeat the cluster verdict (every page that shows the clusters states it already)."""
+    return [c for result in results for c in a.caveats_for(result, omit_verdict=True)]
+
+
 def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
     """The practices on which a cluster stands furthest above and below the other alliances."""
     labels = _labels(a)
@@ -411,6 +417,8 @@ def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.Data
                      f"rank this alliance differently.")
     if a.clusters.verdict.startswith(("unstable", "partly")):
         notes.append(f"The clusters are {a.clusters.verdict.split(':')[0]}: {a.clusters.verdict.split(': ', 1)[1]}.")
+    # what the analysis warned about the results this page shows
+    notes.extend(_result_caveats(a, "scores", "gaps", "changes", "clusters"))
     return notes
 
 
@@ -489,6 +497,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
         "has_outcomes": bool(len(a.kpi_by_cluster)),
+        "caveats": {"clusters": _result_caveats(a, "clusters"), "outcomes": _result_caveats(a, "outcomes"),
+                    "qca": _result_caveats(a, "qca"), "scores": _result_caveats(a, "scores")},
         # the outcomes tables keep the raw p (data) beside the adjusted one the conclusions read
         "adjustment": ADJUSTMENTS["BH"],
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),

@@ -66,7 +66,8 @@ def test_the_conclusion_uses_the_adjusted_p_and_names_the_adjustment():
     adjusted = p_adjust([0.03, 0.4, 0.6, 0.9])
     np.testing.assert_allclose(adjusted, [0.12, 0.8, 0.8, 0.9], rtol=1e-12)
     sentence = p_conclusion(adjusted[0], "clusters differ", "that clusters differ", n_tests=4, family="KPI")
-    assert sentence == "no evidence that clusters differ (p = 0.120, Benjamini-Hochberg adjusted over the 4 KPIs tested)"
+    assert sentence == ("no evidence that clusters differ (p = 0.120, Benjamini-Hochberg adjusted over the 4 KPIs "
+                        "tested)")
     found = p_conclusion(0.012, "clusters differ", "that clusters differ", n_tests=4, family="KPI",
                          details="epsilon squared = 0.61")
     assert found == ("clusters differ (p = 0.012, Benjamini-Hochberg adjusted over the 4 KPIs tested; "

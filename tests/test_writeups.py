@@ -430,7 +430,8 @@ def check_every_evidence_item_and_lesson_is_on_its_page(folder: Path, a) -> int:
                 f"{alliance_id}.html lacks {e.text[:40]!r} under {e.practice_id}"
             assert heading_of[e.practice_id] == expected_heading
             hits = under.get(_md_text(e.text), [])
-            assert any(h == expected_heading for h, _ in hits), f"{alliance_id}.md: {e.text[:40]!r} not under {expected_heading!r}"
+            assert any(h == expected_heading for h, _ in hits), \
+                f"{alliance_id}.md: {e.text[:40]!r} not under {expected_heading!r}"
             if source:
                 assert any(line.endswith(f"*({_md_text(source)})*") for _, line in hits)
             n_other += e.practice_id not in shown_above
@@ -442,7 +443,8 @@ def check_every_evidence_item_and_lesson_is_on_its_page(folder: Path, a) -> int:
                     f"{fw.level_name(scores[lesson.practice_id])})" if isinstance(lesson.practice_id, str) else "")
             assert squash(lesson.text) + note in shown, f"{alliance_id}.html lacks the lesson {lesson.text[:40]!r}"
             md_note = f" *{note.strip()}*" if note else ""
-            assert f"- {_md_text(lesson.text)}{md_note}\n" in md, f"{alliance_id}.md lacks the lesson {lesson.text[:40]!r}"
+            assert f"- {_md_text(lesson.text)}{md_note}\n" in md, \
+                f"{alliance_id}.md lacks the lesson {lesson.text[:40]!r}"
     return n_other
 
 
