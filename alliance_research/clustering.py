@@ -366,18 +366,34 @@ def _stability(x: np.ndarray, labels: np.ndarray, k: int, method: str, n_boot: i
     rng = np.random.default_rng([int(random_state), 7])
     out = np.full((n_boot, k), np.nan)
     n = len(x)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. scikit-learn's "fewer distinct points than clusters"
-        for b in range(n_boot):
-            drawn = rng.integers(0, n, n)
-            unique = np.unique(drawn)
-            if len(unique) <= k:
-                continue
+    skipped, failed, warned, first = 0, 0, 0, ""
+    for b in range(n_boot):
+        drawn = rng.integers(0, n, n)
+        unique = np.unique(drawn)
+        if len(unique) <= k:
+            skipped += 1
+            continue
+        # a refit's own warnings (e.g. scikit-learn's "fewer distinct clusters than n_clusters") would repeat once
+        # per resample: they are counted, and said once below
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 boot_labels, _ = _fit(x[unique], k, method, random_state + b + 1, covariance)
             except ValueError:  # k-means found no k non-empty clusters (duplicate profiles): not assessable
-                continue
-            out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
+                boot_labels = None
+        if boot_labels is None:
+            failed += 1
+            continue
+        if caught:
+            warned += 1
+            first = first or str(caught[0].message)
+        out[b] = _jaccard_per_cluster(labels, k, drawn, boot_labels)
+    if skipped or failed or warned:
+        parts = ([f"{skipped} drew too few distinct alliances to recluster and were left out"] if skipped else []) + \
+                ([f"{failed} could not be split into {k} non-empty clusters and were left out"] if failed else []) + \
+                ([f"{warned} refits warned (first: {first.rstrip('.')})"] if warned else [])
+        warnings.warn(f"the cluster stability rests on {n_boot - skipped - failed} of {n_boot} bootstrap resamples: "
+                      f"{'; '.join(parts)}", ClusterWarning, stacklevel=4)
     return out
 
 

@@ -2,8 +2,9 @@
 
 Case-study libraries are small: a few dozen alliances at most, often fewer than twenty with outcome data. Every
 table here states ``n`` and carries a ``conclusion`` in plain words that says when a result cannot support a
-conclusion. Nothing here is causal: maturity and outcomes may both follow from a third thing (client, sector,
-budget).
+conclusion. Several KPIs are tested at once, so every conclusion reads the p-value adjusted over the KPIs of
+the analysis (Benjamini-Hochberg) and says so; the raw p-values stay in the tables. Nothing here is causal:
+maturity and outcomes may both follow from a third thing (client, sector, budget).
 
 A KPI's value for an alliance is the mean over the years it was reported (``how="mean"``), or its latest year
 (``how="latest"``). ``kpis.csv`` says whether higher is better; ``rho_better`` turns the sign so that a positive
@@ -15,6 +16,8 @@ References
    the American Statistical Association*, 47(260), 583-621.
 .. [TT14] Tomczak, M. & Tomczak, E. (2014). The need to report effect size estimates revisited: an overview of
    some recommended measures of effect size. *Trends in Sport Sciences*, 21(1), 19-25.
+.. [BH95] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate: a practical and powerful
+   approach to multiple testing. *Journal of the Royal Statistical Society B*, 57(1), 289-300.
 .. [ET93] Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
 """
 
@@ -25,6 +28,8 @@ import zlib
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from .multiplicity import ALPHA, p_adjust, p_conclusion
 
 __all__ = ["alliance_kpis", "kpi_by_cluster", "maturity_vs_kpi", "MIN_N"]
 
@@ -69,7 +74,7 @@ def _sample_note(n: int) -> str:
 
 
 def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series, names: pd.Series | None = None,
-                   *, how: str = "mean") -> pd.DataFrame:
+                   *, how: str = "mean", alpha: float = ALPHA) -> pd.DataFrame:
     """KPI values by cluster, with a Kruskal-Wallis test and its effect size for each KPI.
 
     Parameters
@@ -83,21 +88,26 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
         Cluster names (``ClusterResult.names``).
     how : {"mean", "latest"}
         See :func:`alliance_kpis`.
+    alpha : float
+        The level at which a conclusion says the clusters differ, on the adjusted p-value.
 
     Returns
     -------
     DataFrame
         One row per KPI and cluster: ``kpi``, ``label``, ``unit``, ``higher_is_better``, ``cluster``,
         ``cluster_name``, ``n``, ``median``, ``q1``, ``q3``, ``mean``; and per KPI: ``n_total``,
-        ``n_clusters`` (clusters with data), ``kw_h``, ``df``, ``p_value``, ``p_fdr`` (Benjamini-Hochberg over
-        the KPIs tested), ``epsilon_squared`` and ``conclusion``.
+        ``n_clusters`` (clusters with data), ``kw_h``, ``df``, ``p_value`` (unadjusted), ``p_fdr``
+        (Benjamini-Hochberg adjusted over the KPIs tested, as R's ``p.adjust(p, "BH")``), ``epsilon_squared``
+        and ``conclusion`` (drawn from ``p_fdr`` by :func:`~alliance_research.multiplicity.p_conclusion`, so
+        it names the adjustment).
 
     Notes
     -----
     Kruskal-Wallis :math:`H` with the correction for ties, on :math:`k - 1` degrees of freedom [KW52]_, as R's
     ``kruskal.test``; effect size :math:`\\varepsilon^2_R = H / (n - 1)` [TT14]_ (0 = no difference, 1 = the
     clusters' values do not overlap at all). The test needs at least ``MIN_N`` alliances and two clusters with
-    data.
+    data. The KPIs of one call are one family: a conclusion reads its KPI's p-value adjusted over the KPIs
+    tested [BH95]_, never the raw one.
     """
     values = alliance_kpis(outcomes, kpis, how)
     per_alliance = _by_alliance(labels)
@@ -113,17 +123,15 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
         if n >= MIN_N and len(present) >= 2 and not constant:
             h, p = stats.kruskal(*present)
             eps = h / (n - 1)
-        meta = data.iloc[0]
         if constant and n >= MIN_N:
-            conclusion = f"not tested: every alliance has the same value (n = {n})"
-        elif p == p:
-            verdict = (f"clusters differ (p = {p:.3f}, epsilon squared = {eps:.2f})" if p < 0.05 else
-                       f"no evidence that clusters differ (p = {p:.2f})")
-            conclusion = f"{verdict}; {_sample_note(n)}"
+            untested = f"not tested: every alliance has the same value (n = {n})"
+        elif p != p:
+            untested = _sample_note(n) if n < MIN_N else f"not tested: fewer than two clusters with data (n = {n})"
         else:
-            conclusion = _sample_note(n) if n < MIN_N else f"not tested: fewer than two clusters with data (n = {n})"
+            untested = None
+        meta = data.iloc[0]
         tests.append({"kpi": kpi, "n_total": n, "n_clusters": len(present), "kw_h": h, "df": len(present) - 1,
-                      "p_value": p, "epsilon_squared": eps, "conclusion": conclusion})
+                      "p_value": p, "epsilon_squared": eps, "conclusion": untested})
         for cluster, g in groups.items():
             rows.append({"kpi": kpi, "label": meta["label"], "unit": meta["unit"],
                          "higher_is_better": meta["higher_is_better"], "cluster": int(cluster),
@@ -134,11 +142,15 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
                                         "median", "q1", "q3", "mean"])
     tests = pd.DataFrame(tests, columns=["kpi", "n_total", "n_clusters", "kw_h", "df", "p_value", "epsilon_squared",
                                          "conclusion"])
-    # several KPIs are tested at once: Benjamini-Hochberg over them
-    tested = tests["p_value"].notna()
-    tests.insert(6, "p_fdr", np.nan)
-    if tested.any():
-        tests.loc[tested, "p_fdr"] = stats.false_discovery_control(tests.loc[tested, "p_value"].to_numpy())
+    # several KPIs are tested at once: the conclusions read the p-values adjusted over them (Benjamini-Hochberg)
+    tests.insert(6, "p_fdr", p_adjust(tests["p_value"].to_numpy(), "BH") if len(tests) else np.nan)
+    n_tested = int(tests["p_value"].notna().sum())
+    for i in np.flatnonzero(tests["p_value"].notna().to_numpy()):
+        test = tests.iloc[i]
+        verdict = p_conclusion(test["p_fdr"], "clusters differ", "that clusters differ", n_tests=n_tested,
+                               family="KPI", method="BH", alpha=alpha,
+                               details=f"epsilon squared = {test['epsilon_squared']:.2f}")
+        tests.iloc[i, tests.columns.get_loc("conclusion")] = f"{verdict}; {_sample_note(int(test['n_total']))}"
     return table.merge(tests, on="kpi", how="left")
 
 
@@ -163,7 +175,8 @@ def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, how: str = "mean",
-                    n_boot: int = 2000, ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
+                    n_boot: int = 2000, ci: float = 0.95, random_state: int = 0,
+                    alpha: float = ALPHA) -> pd.DataFrame:
     """Spearman correlation of the maturity index with each KPI, with a bootstrap interval.
 
     Parameters
@@ -177,21 +190,27 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
         See :func:`alliance_kpis`.
     n_boot, ci, random_state
         Percentile bootstrap over alliances (pairs resampled together) [ET93]_.
+    alpha : float
+        The level at which a conclusion reports an association, on the adjusted p-value.
 
     Returns
     -------
     DataFrame
-        One row per KPI: ``kpi``, ``label``, ``unit``, ``higher_is_better``, ``n``, ``rho``, ``p_value``,
-        ``ci_low``, ``ci_high``, ``rho_better`` (``rho`` signed so that positive means more mature goes with
-        better delivery; missing when ``kpis`` does not give the direction) and ``conclusion``. Each KPI's
-        bootstrap has its own generator (seeded by ``random_state`` and the KPI), so adding a KPI does not move
-        another's interval.
+        One row per KPI: ``kpi``, ``label``, ``unit``, ``higher_is_better``, ``n``, ``rho``, ``p_value``
+        (unadjusted), ``p_fdr`` (Benjamini-Hochberg adjusted over the KPIs with a p-value, as R's
+        ``p.adjust(p, "BH")``), ``ci_low``, ``ci_high`` (this KPI's own interval, not adjusted), ``rho_better``
+        (``rho`` signed so that positive means more mature goes with better delivery; missing when ``kpis`` does
+        not give the direction) and ``conclusion``. Each KPI's bootstrap has its own generator (seeded by
+        ``random_state`` and the KPI), so adding a KPI does not move another's interval.
 
     Notes
     -----
     :math:`\\rho` is Pearson's correlation of the ranks (average ranks for ties). The p-value is the
     two-sided t approximation :math:`t = \\rho\\sqrt{(n-2)/(1-\\rho^2)}` on :math:`n - 2` degrees of freedom,
     as R's ``cor.test(method = "spearman", exact = FALSE)``. Fewer than ``MIN_N`` alliances: not computed.
+    The KPIs of one call are one family: the conclusion reads the p-value adjusted over them [BH95]_ (through
+    :func:`~alliance_research.multiplicity.p_conclusion`, which names the adjustment), and shows the interval
+    as a description of the KPI's own uncertainty, noting when it includes 0 though the adjusted test rejects.
     """
     values = alliance_kpis(outcomes, kpis, how)
     index = _by_alliance(maturity).dropna().astype(float)
@@ -218,27 +237,34 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
         known = meta["higher_is_better"] == meta["higher_is_better"]  # not NaN: the KPI is in kpis.csv
         rho_better = (rho if bool(meta["higher_is_better"]) else -rho) if known else np.nan
         name = meta["label"] if isinstance(meta["label"], str) and meta["label"] else kpi
+        untested = None
         if rho != rho:
-            conclusion = _sample_note(n) if n < MIN_N else f"not computed: no variation (n = {n})"
-        else:
-            if low == low:
-                interval = f"{int(round(ci * 100))}% interval {low:.2f} to {high:.2f}"
-                clear = low > 0 or high < 0
-            else:
-                interval = f"p = {p:.3f}, no bootstrap interval"
-                clear = p < 1 - ci
-            if not clear:
-                verdict = f"no clear association (rho = {rho:.2f}, {interval})"
-            elif known:
-                direction = "better" if rho_better > 0 else "worse"
-                verdict = f"more mature alliances tend to show {direction} {name} (rho = {rho:.2f}, {interval})"
-            else:
-                direction = "higher" if rho > 0 else "lower"
-                verdict = (f"more mature alliances tend to show {direction} {name} (rho = {rho:.2f}, {interval}; "
-                           f"kpis.csv does not say which direction is better)")
-            conclusion = f"{verdict}; {_sample_note(n)}"
+            untested = _sample_note(n) if n < MIN_N else f"not computed: no variation (n = {n})"
         rows.append({"kpi": kpi, "label": meta["label"], "unit": meta["unit"],
                      "higher_is_better": meta["higher_is_better"], "n": n, "rho": rho, "p_value": p,
-                     "ci_low": low, "ci_high": high, "rho_better": rho_better, "conclusion": conclusion})
-    return pd.DataFrame(rows, columns=["kpi", "label", "unit", "higher_is_better", "n", "rho", "p_value", "ci_low",
-                                       "ci_high", "rho_better", "conclusion"])
+                     "ci_low": low, "ci_high": high, "rho_better": rho_better, "conclusion": untested,
+                     "_name": name, "_known": known})
+    table = pd.DataFrame(rows, columns=["kpi", "label", "unit", "higher_is_better", "n", "rho", "p_value", "ci_low",
+                                        "ci_high", "rho_better", "conclusion", "_name", "_known"])
+    # one correlation per KPI: the conclusions read the p-values adjusted over the KPIs (Benjamini-Hochberg)
+    table.insert(7, "p_fdr", p_adjust(table["p_value"].to_numpy(), "BH") if len(table) else np.nan)
+    n_tested = int(table["p_value"].notna().sum())
+    for i in np.flatnonzero(table["p_value"].notna().to_numpy()):
+        r = table.iloc[i]
+        if r["ci_low"] == r["ci_low"]:
+            interval = f"{int(round(ci * 100))}% interval {r['ci_low']:.2f} to {r['ci_high']:.2f}"
+            # the interval is this KPI's alone (not adjusted): say so when it disagrees with the adjusted test
+            if r["p_fdr"] < alpha and r["ci_low"] <= 0 <= r["ci_high"]:
+                interval += ", which includes 0"
+        else:
+            interval = "no bootstrap interval"
+        details = f"rho = {r['rho']:.2f}, {interval}"
+        if r["_known"]:
+            finding = f"more mature alliances tend to show {'better' if r['rho_better'] > 0 else 'worse'} {r['_name']}"
+        else:
+            finding = f"more mature alliances tend to show {'higher' if r['rho'] > 0 else 'lower'} {r['_name']}"
+            details += "; kpis.csv does not say which direction is better"
+        verdict = p_conclusion(r["p_fdr"], finding, f"of an association between maturity and {r['_name']}",
+                               n_tests=n_tested, family="KPI", method="BH", alpha=alpha, details=details)
+        table.iloc[i, table.columns.get_loc("conclusion")] = f"{verdict}; {_sample_note(int(r['n']))}"
+    return table.drop(columns=["_name", "_known"])

@@ -137,7 +137,7 @@ def _write_index(a, folder: Path, *, tables: list[str], notebooks: list[dict]) -
         framework=lib.framework.title, fictional=fictional, summary=summary, sectors=sector_text,
         n_clusters=a.clusters.k, method=a.clusters.method, verdict_word=a.clusters.verdict.split(":")[0],
         scale_max=lib.framework.max_score, cluster_map=cluster_map, alliances=alliances, notebooks=notebooks,
-        tables=tables)
+        tables=tables, cluster_caveats=a.caveats_for("clusters", omit_verdict=True))
     target = folder / "index.html"
     target.write_text(page, encoding="utf-8", newline="\n")
     return target

@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
 from .analysis import Analysis
+from .multiplicity import ADJUSTMENTS, format_p, p_conclusion
 from .outputs import move_files
 from .qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_names
 
@@ -40,13 +41,6 @@ def _num(value, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
-def _pvalue(value) -> str:
-    """A p-value as printed: three decimals, or "< 0.001"."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
 def _signed(value, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a"
@@ -58,6 +52,13 @@ def _interval(low, high, digits: int = 1) -> str:
     if low is None or high is None or low != low or high != high:
         return "no interval"
     return f"{_num(low, digits)} to {_num(high, digits)}"
+
+
+def _p_value(value) -> str:
+    """A p-value in a table: three decimals, ``< 0.001`` below that (never ``0.000``), ``n/a`` when missing."""
+    if value is None or value != value or value is pd.NA:
+        return "n/a"
+    return format_p(float(value)).removeprefix("p = ").removeprefix("p ")
 
 
 def _sentence(text: str) -> str:
@@ -93,7 +94,7 @@ def environment(fmt: str, template_dir: str | Path | None = None) -> Environment
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     else:
         raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
-    env.filters.update(num=_num, pvalue=_pvalue, signed=_signed, plural=_plural, sentence=_sentence)
+    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence, p_value=_p_value)
     env.globals.update(interval=_interval)
     return env
 
@@ -165,6 +166,12 @@ def _lessons_by_area(a: Analysis, lessons: pd.DataFrame, item) -> list[dict]:
             groups.append({"area": area_names[area_id] if area_id else "Across the alliance",
                            "lessons": [item(r) for r in chosen.itertuples()]})
     return groups
+
+
+def _result_caveats(a: Analysis, *results: str) -> list[str]:
+    """The caveats :func:`~alliance_research.analysis.analyse` recorded for ``results``, less those that only
+    repeat the cluster verdict (every page that shows the clusters states it already)."""
+    return [c for result in results for c in a.caveats_for(result, omit_verdict=True)]
 
 
 def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
@@ -276,14 +283,27 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
 
     def practice_item(r) -> dict:
         return {"id": r.practice_id, "label": r.label, "area": area_names[r.area_id], "score": r.score,
-                "low": r.ci_low, "high": r.ci_high, "level": fw.level_name(r.score), "n": int(r.n_answered),
-                "rwg": r.rwg, "flags": [f for f in ("sparse", "low_agreement") if getattr(r, f)]}
+                "low": r.ci_low, "high": r.ci_high, "level": fw.level_name(r.score) if r.score == r.score else None,
+                "n": int(r.n_answered), "rwg": r.rwg,
+                "flags": [f for f in ("sparse", "low_agreement") if getattr(r, f)]}
 
     strength_items = [dict(practice_item(r), evidence=_evidence(a, alliance_id, r.practice_id))
                       for r in strengths.itertuples()]
     risk_items = [dict(practice_item(r), next=_next_level(a, r.practice_id, r.score),
                        evidence=_evidence(a, alliance_id, r.practice_id), peers=_peers(a, alliance_id, r.practice_id))
                   for r in risks.itertuples()]
+
+    # every other piece of the dossier's evidence, by area in rubric order, beside its practice's score and level
+    # (the strongest and weakest practices quote theirs above): a write-up leaves none of it out
+    quoted = set(strengths["practice_id"]) | set(risks["practice_id"])
+    own_evidence = lookup.rows(lib.evidence, ["alliance_id"], (alliance_id,))
+    evidence_groups = []
+    for area_id in fw.area_ids:
+        items = [dict(practice_item(r), evidence=_evidence(a, alliance_id, r.practice_id))
+                 for r in practices[practices["area_id"] == area_id].itertuples()
+                 if r.practice_id not in quoted and r.practice_id in set(own_evidence["practice_id"])]
+        if items:
+            evidence_groups.append({"area": area_names[area_id], "practices": items})
 
     # perception gaps (client against all partners)
     g = lookup.rows(a.gaps, ["alliance_id", "wave", "comparison"], (alliance_id, wave, "partners"))
@@ -317,9 +337,17 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
                   "practices": [{"label": labels.get(r.id, r.id), "change": r.change, "low": r.ci_low,
                                  "high": r.ci_high} for r in moved.itertuples()]}
 
-    lesson_groups = _lessons_by_area(a, lookup.rows(lib.lessons, ["alliance_id"], (alliance_id,)),
-                                     lambda r: {"text": r.text, "practice": labels.get(r.practice_id)
-                                                if isinstance(r.practice_id, str) else None})
+    by_practice = practices.set_index("practice_id")
+
+    def lesson_item(r) -> dict:
+        """A lesson, with its practice's score and level when it is tied to one."""
+        if not isinstance(r.practice_id, str):
+            return {"text": r.text, "practice": None, "score": None, "level": None}
+        score = by_practice["score"].get(r.practice_id, np.nan)
+        return {"text": r.text, "practice": labels.get(r.practice_id, r.practice_id), "score": score,
+                "level": fw.level_name(score) if score == score else None}
+
+    lesson_groups = _lessons_by_area(a, lookup.rows(lib.lessons, ["alliance_id"], (alliance_id,)), lesson_item)
 
     low_agreement = scored[scored["low_agreement"]].sort_values(["rwg", "order"], kind="mergesort")
     actions = _actions(risk_items, gap_items if len(flagged) else [], change, low_agreement)
@@ -340,7 +368,8 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
         "n_low_agreement": int(m["n_low_agreement_practices"]), "n_practices": len(practices),
         "areas": [{"name": area_names[r.area_id], "score": r.score, "low": r.ci_low, "high": r.ci_high}
                   for r in areas.itertuples()],
-        "strengths": strength_items, "risks": risk_items, "gaps": gaps, "change": change,
+        "strengths": strength_items, "risks": risk_items, "evidence_groups": evidence_groups,
+        "n_evidence": int(len(own_evidence)), "gaps": gaps, "change": change,
         "lesson_groups": lesson_groups, "actions": actions, "caveats": caveats,
         "figures": figures or {}, "settings": a.settings,
     }
@@ -397,6 +426,8 @@ def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.Data
                      f"rank this alliance differently.")
     if a.clusters.verdict.startswith(("unstable", "partly")):
         notes.append(f"The clusters are {a.clusters.verdict.split(':')[0]}: {a.clusters.verdict.split(': ', 1)[1]}.")
+    # what the analysis warned about the results this page shows
+    notes.extend(_result_caveats(a, "scores", "gaps", "changes", "clusters"))
     return notes
 
 
@@ -422,10 +453,11 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     if len(a.kpi_by_cluster):
         for r in a.kpi_by_cluster.drop_duplicates("kpi").itertuples():
             kpi_tests.append({"label": r.label, "unit": r.unit, "better": "higher" if r.higher_is_better else "lower",
-                              "n": int(r.n_total), "h": r.kw_h, "p": r.p_value, "eps": r.epsilon_squared,
-                              "conclusion": r.conclusion})
+                              "n": int(r.n_total), "h": r.kw_h, "p": r.p_value, "p_adjusted": r.p_fdr,
+                              "eps": r.epsilon_squared, "conclusion": r.conclusion})
     correlations = [{"label": r.label, "n": int(r.n), "rho": r.rho, "low": r.ci_low, "high": r.ci_high,
-                     "conclusion": r.conclusion} for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
+                     "p": r.p_value, "p_adjusted": r.p_fdr, "conclusion": r.conclusion}
+                    for r in a.maturity_vs_kpi.itertuples()] if len(a.maturity_vs_kpi) else []
 
     configurations, qca_notes = [], {}
     if len(a.qca):
@@ -459,7 +491,13 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         evidence = [dict(e, alliance=names.get(m, m)) for m in sorted(top_members) for e in _evidence(a, m, pid)]
         # the selective test of this practice between the most mature cluster and each other one
         against = tests[(tests["practice_id"] == pid) & (tests["cluster_a"] == top)].sort_values("cluster_b")
-        comparisons = [{"cluster": int(r.cluster_b), "difference": r.difference, "p": r.p_selective_fdr}
+        n_tests = int(tests["p_selective_fdr"].notna().sum())
+        comparisons = [{"cluster": int(r.cluster_b), "difference": r.difference, "p": r.p_selective_fdr,
+                        "conclusion": p_conclusion(
+                            r.p_selective_fdr, f"higher than cluster {int(r.cluster_b)} by {r.difference:.1f}",
+                            f"of a difference from cluster {int(r.cluster_b)} ({_signed(r.difference)})",
+                            n_tests=n_tests, family="practice-by-cluster-pair comparison",
+                            details="selective test") if r.p_selective_fdr == r.p_selective_fdr else ""}
                        for r in against.itertuples()]
         differently.append(dict(item, evidence=evidence[:3], comparisons=comparisons))
 
@@ -480,6 +518,10 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
         "has_outcomes": bool(len(a.kpi_by_cluster)),
+        "caveats": {"clusters": _result_caveats(a, "clusters"), "outcomes": _result_caveats(a, "outcomes"),
+                    "qca": _result_caveats(a, "qca"), "scores": _result_caveats(a, "scores")},
+        # the outcomes tables keep the raw p (data) beside the adjusted one the conclusions read
+        "adjustment": ADJUSTMENTS["BH"],
         "silhouette": float(selection.loc[selection["chosen"], "silhouette"].iloc[0]),
         "figures": figures or {}, "settings": a.settings, "scale_max": fw.max_score, "link_base": link_base,
     }

@@ -39,6 +39,12 @@ R_SPEARMAN = {
     ("latest", "on_time"): {"rho": 0.911702000650827, "p": 5.64378056834755e-06},
     ("latest", "accidents"): {"rho": -0.890003220679657, "p": 4.58889151898283e-05},
 }
+# R: p.adjust(method = "BH") over the fixture's two KPIs (the end of tests/reference/outcomes.R): the p-values of
+# the Kruskal-Wallis tests (kpi_by_cluster's p_fdr) and of the Spearman correlations (maturity_vs_kpi's p_fdr)
+R_KRUSKAL_BH = {"mean": {"on_time": 0.00967900763690812, "accidents": 0.0101474864159604},
+                "latest": {"on_time": 0.0091038218581156, "accidents": 0.0206322709824386}}
+R_SPEARMAN_BH = {"mean": {"on_time": 1.0900464949218e-05, "accidents": 1.87662875226023e-05},
+                 "latest": {"on_time": 1.12875611366951e-05, "accidents": 4.58889151898283e-05}}
 # R: quantile(type = 7) and mean per cluster, KPI on_time, how = "mean": (n, q1, median, q3, mean)
 R_ON_TIME_CLUSTERS = {0: (5, 72, 72, 75, 74), 1: (5, 79, 83, 83, 81.2), 2: (4, 86.5, 88, 89.5, 88)}
 
@@ -116,6 +122,7 @@ def test_kpi_by_cluster_matches_r_kruskal(outcomes, alliances, how):
         assert test["p_value"] == pytest.approx(expected["p"], rel=1e-10)
         assert test["epsilon_squared"] == pytest.approx(expected["eps"], abs=1e-12)
         assert test["epsilon_squared"] == pytest.approx(test["kw_h"] / (test["n_total"] - 1), abs=1e-15)
+        assert test["p_fdr"] == pytest.approx(R_KRUSKAL_BH[how][kpi], rel=1e-10)
         # the per-KPI figures repeat on every cluster row
         assert rows["kw_h"].nunique() == 1 and rows["conclusion"].nunique() == 1
         assert rows["higher_is_better"].iloc[0] == (kpi == "on_time")
@@ -131,10 +138,12 @@ def test_kpi_by_cluster_descriptives_match_r_quantile(outcomes, alliances):
     assert rows["label"].iloc[0] == "Milestones on time" and rows["unit"].iloc[0] == "%"
 
 
-def test_kpi_by_cluster_conclusion_states_n(outcomes, alliances):
+def test_kpi_by_cluster_conclusion_states_n_and_the_adjusted_p(outcomes, alliances):
     table = kpi_by_cluster(outcomes, KPIS, alliances["cluster"]).drop_duplicates("kpi").set_index("kpi")
-    assert table.loc["on_time", "conclusion"] == ("clusters differ (p = 0.005, epsilon squared = 0.82); with n = 14, "
-                                                  "a pattern to confirm in more alliances, not a finding")
+    # R: BH-adjusted p 0.00967900763690812 (raw 0.00483950381845406): the sentence gives the adjusted one
+    assert table.loc["on_time", "conclusion"] == (
+        "clusters differ (p = 0.010, Benjamini-Hochberg adjusted over the 2 KPIs tested; epsilon squared = 0.82); "
+        "with n = 14, a pattern to confirm in more alliances, not a finding")
     assert "with n = 13," in table.loc["accidents", "conclusion"]
 
 
@@ -145,7 +154,32 @@ def test_kpi_by_cluster_no_ties_and_descriptive_only():
     assert test["kw_h"] == pytest.approx(3.125, abs=1e-12)
     assert test["p_value"] == pytest.approx(0.077099871743542, rel=1e-10)
     assert test["epsilon_squared"] == pytest.approx(3.125 / 6, abs=1e-15)
-    assert test["conclusion"] == "no evidence that clusters differ (p = 0.08); with n = 7 this is descriptive only"
+    assert test["p_fdr"] == test["p_value"]  # one KPI: nothing to adjust, and the sentence says so
+    assert test["conclusion"] == ("no evidence that clusters differ (p = 0.077, the only KPI tested, so not "
+                                  "adjusted; epsilon squared = 0.52); with n = 7 this is descriptive only")
+
+
+def _two_kpis(first, second, clusters):
+    """Two KPIs (on_time, accidents) of the same alliances s01, s02, ..., their maturity and clusters."""
+    a, maturity, labels = _small(first, clusters=clusters, kpi="on_time")
+    b, _, _ = _small(second, clusters=clusters, kpi="accidents")
+    return pd.concat([a, b], ignore_index=True), maturity, labels
+
+
+def test_kpi_by_cluster_raw_p_below_005_but_adjusted_above_is_no_evidence():
+    # R (tests/reference/outcomes.R, last block): kruskal.test(list(c(1, 2, 3, 5), c(4, 6, 7, 8))) p =
+    # 0.0433081428107919 (on_time); the same values shuffled, p = 1 (accidents); p.adjust(..., "BH") =
+    # 0.0866162856215839 and 1
+    outcomes, _, labels = _two_kpis([1, 2, 3, 5, 4, 6, 7, 8], [1, 8, 3, 6, 4, 2, 7, 5], [0] * 4 + [1] * 4)
+    tests = kpi_by_cluster(outcomes, KPIS, labels).drop_duplicates("kpi").set_index("kpi")
+    assert tests.loc["on_time", "p_value"] == pytest.approx(0.0433081428107919, rel=1e-10)
+    assert tests.loc["accidents", "p_value"] == pytest.approx(1.0, rel=1e-10)
+    assert tests.loc["on_time", "p_fdr"] == pytest.approx(0.0866162856215839, rel=1e-10)
+    assert tests.loc["on_time", "conclusion"].startswith(
+        "no evidence that clusters differ (p = 0.087, Benjamini-Hochberg adjusted over the 2 KPIs tested;")
+    # alone, the same KPI is a family of one: its raw p is its p, below 0.05
+    alone = kpi_by_cluster(outcomes[outcomes["kpi"] == "on_time"], KPIS, labels).iloc[0]
+    assert alone["conclusion"].startswith("clusters differ (p = 0.043, the only KPI tested, so not adjusted;")
 
 
 def test_kpi_by_cluster_below_min_n_is_not_tested():
@@ -228,6 +262,8 @@ def test_maturity_vs_kpi_matches_r_cor_test(outcomes, alliances, how):
         assert table.loc[kpi, "n"] == R_KRUSKAL[(how, kpi)]["n"]
         assert table.loc[kpi, "rho"] == pytest.approx(expected["rho"], abs=1e-12)
         assert table.loc[kpi, "p_value"] == pytest.approx(expected["p"], rel=1e-9)
+        assert table.loc[kpi, "p_fdr"] == pytest.approx(R_SPEARMAN_BH[how][kpi], rel=1e-9)
+        assert "Benjamini-Hochberg adjusted over the 2 KPIs tested" in table.loc[kpi, "conclusion"]
 
 
 def test_maturity_vs_kpi_no_ties_matches_r():
@@ -237,10 +273,44 @@ def test_maturity_vs_kpi_no_ties_matches_r():
     assert row["rho"] == pytest.approx(0.821428571428571, abs=1e-12)
     assert row["p_value"] == pytest.approx(0.0234488083456915, rel=1e-10)
     assert np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])  # n_boot=0: no interval
-    # without an interval the conclusion rests on the p-value, and says so
+    assert row["p_fdr"] == row["p_value"]
+    assert row["conclusion"] == ("more mature alliances tend to show better Milestones on time (p = 0.023, the only "
+                                 "KPI tested, so not adjusted; rho = 0.82, no bootstrap interval); with n = 7 this "
+                                 "is descriptive only")
+
+
+def test_maturity_vs_kpi_raw_p_below_005_but_adjusted_above_is_no_evidence():
+    # R (tests/reference/outcomes.R, last block): cor.test(1:8, y, method = "spearman", exact = FALSE) p =
+    # 0.0280049391530718 for y = (3, 1, 2, 6, 4, 8, 5, 7) (on_time) and 0.910849168519584 for
+    # y = (5, 2, 8, 1, 7, 3, 6, 4) (accidents); p.adjust(..., "BH") = 0.0560098783061437 and 0.910849168519584
+    outcomes, maturity, _ = _two_kpis([3, 1, 2, 6, 4, 8, 5, 7], [5, 2, 8, 1, 7, 3, 6, 4], [0] * 8)
+    table = maturity_vs_kpi(maturity, outcomes, KPIS, n_boot=500).set_index("kpi")
+    assert table.loc["on_time", "p_value"] == pytest.approx(0.0280049391530718, rel=1e-9)
+    assert table.loc["accidents", "p_value"] == pytest.approx(0.910849168519584, rel=1e-9)
+    assert table.loc["on_time", "p_fdr"] == pytest.approx(0.0560098783061437, rel=1e-9)
+    assert table.loc["accidents", "p_fdr"] == pytest.approx(0.910849168519584, rel=1e-9)
+    assert table.loc["on_time", "conclusion"].startswith(
+        "no evidence of an association between maturity and Milestones on time (p = 0.056, Benjamini-Hochberg "
+        "adjusted over the 2 KPIs tested; rho = 0.76, 95% interval ")
+    # alone it is a family of one, and its raw p supports the claim
+    alone = maturity_vs_kpi(maturity, outcomes[outcomes["kpi"] == "on_time"], KPIS, n_boot=0).iloc[0]
+    assert alone["conclusion"].startswith("more mature alliances tend to show better Milestones on time (p = 0.028, "
+                                          "the only KPI tested, so not adjusted; rho = 0.76, no bootstrap interval)")
+
+
+def test_an_adjusted_finding_says_when_its_own_interval_includes_zero(monkeypatch):
+    # the interval is the KPI's own (not adjusted); when it straddles 0 while the adjusted test rejects, the
+    # sentence says so instead of letting the two disagree silently. R: cor.test(1:7, c(2, 1, 4, 3, 7, 5, 6))
+    # p = 0.0234488083456915; the bootstrap is replaced by one whose interval is -0.1 to 0.9.
+    from alliance_research import outcomes as module
+
+    outcomes, maturity, _ = _small([2, 1, 4, 3, 7, 5, 6])
+    monkeypatch.setattr(module.np, "quantile", lambda reps, q: np.array([-0.1, 0.9]))
+    row = maturity_vs_kpi(maturity, outcomes, KPIS, n_boot=50).iloc[0]
+    assert row["ci_low"] == -0.1 and row["ci_high"] == 0.9
+    assert "(p = 0.023, the only KPI tested, so not adjusted; rho = 0.82, 95% interval -0.10 to 0.90, which " \
+           "includes 0)" in row["conclusion"]
     assert row["conclusion"].startswith("more mature alliances tend to show better")
-    assert "(rho = 0.82, p = 0.023, no bootstrap interval)" in row["conclusion"]
-    assert row["conclusion"].endswith("; with n = 7 this is descriptive only")
 
 
 def test_rho_better_turns_the_sign_when_lower_is_better(outcomes, alliances):

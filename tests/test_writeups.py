@@ -16,8 +16,9 @@ from alliance_research.analysis import analyse
 from alliance_research.paths import EXAMPLE_LIBRARY
 from alliance_research.writeups import render_alliance, render_all, render_synthesis
 
-SECTIONS = ["Headline", "What is working", "Where integration is at risk", "How the client and the partners see it",
-            "Change since the previous wave", "Lessons learnt", "Actions", "Method note"]
+SECTIONS = ["Headline", "What is working", "Where integration is at risk", "Evidence by practice",
+            "How the client and the partners see it", "Change since the previous wave", "Lessons learnt", "Actions",
+            "Method note"]
 N_STRENGTHS, N_RISKS, N_PEERS = 3, 3, 2  # what the page promises: three each way, two peers per weak practice
 PAYLOAD = "<script>alert(1)</script>"
 
@@ -375,8 +376,9 @@ def test_every_quotation_comes_from_the_dossier_of_that_alliance_and_practice(ou
                     n_quotes += len(quotes)
                 n_quotes += len(own)
 
-        # Markdown: every practice heading quotes exactly its own dossier evidence
-        md = md_sections((out / "alliances" / f"{alliance_id}.md").read_text(encoding="utf-8"), level=3)
+        # Markdown: every practice heading of the strengths and risks quotes exactly its own dossier evidence
+        page = md_sections((out / "alliances" / f"{alliance_id}.md").read_text(encoding="utf-8"))
+        md = md_sections(page["What is working"] + page["Where integration is at risk"], level=3)
         assert len(md) == N_STRENGTHS + N_RISKS
         for heading, body in md.items():
             quoted = {squash(re.sub(r" \*\(.*?\)\*$", "", line[2:]))
@@ -384,6 +386,111 @@ def test_every_quotation_comes_from_the_dossier_of_that_alliance_and_practice(ou
             practice_id = lib.framework.practices.set_index("label").loc[heading.rsplit(":", 1)[0], "practice_id"]
             assert quoted == evidence_texts(lib, alliance_id, practice_id), f"{alliance_id}: {heading}"
     assert n_quotes > 50  # the check above is not vacuous
+
+
+# --- every piece of a dossier's evidence, and every lesson, is on its page --------------------------------------
+
+def _md_text(text: str) -> str:
+    """Library text as the Markdown pages show it (``<`` escaped; see ``writeups._md_safe``)."""
+    return squash(text.replace("<", "&lt;"))
+
+
+def check_every_evidence_item_and_lesson_is_on_its_page(folder: Path, a) -> int:
+    """Every evidence item and lesson of every dossier appears in its alliance's Markdown and HTML pages, each
+    evidence item beside its practice's score and level (with its source when it has one); returns how many
+    evidence items sat on practices that are neither among the strongest nor the weakest."""
+    lib, fw = a.library, a.framework
+    labels = dict(zip(fw.practices["practice_id"], fw.practices["label"]))
+    n_other = 0
+    for alliance_id, items in lib.evidence.groupby("alliance_id"):
+        scores = latest_practices(a, alliance_id)
+        md = (folder / "alliances" / f"{alliance_id}.md").read_text(encoding="utf-8")
+        html = read_html(folder / "alliances" / f"{alliance_id}.html")
+        # HTML: each piece of evidence is a quotation inside its practice's block, which gives score and level
+        quoted: dict[str, list[tuple[str, str | None]]] = {}
+        for article in html.iter("article", cls="practice"):
+            quoted.setdefault(article.attrs["data-practice"], []).extend(
+                (next(q.iter("p")).text(), next(q.iter("cite")).text() if list(q.iter("cite")) else None)
+                for q in article.iter("blockquote") if q.parent is article)
+        heading_of = {article.attrs["data-practice"]: next(h for h in article.iter() if h.tag in ("h3", "h4")).text()
+                      for article in html.iter("article", cls="practice")}
+        shown_above = set(_shown_practices(html, "working")) | set(_shown_practices(html, "risks"))
+        # Markdown: the heading each quotation stands under
+        under, heading = {}, None
+        for line in md.splitlines():
+            if line.startswith(("### ", "#### ")):
+                heading = line.split(" ", 1)[1]
+            elif line.startswith("> "):
+                under.setdefault(squash(re.sub(r" \*\(.*?\)\*$", "", line[2:])), []).append((heading, line))
+        for e in items.itertuples():
+            level = fw.level_name(scores[e.practice_id])
+            expected_heading = f"{labels[e.practice_id]}: {f1(scores[e.practice_id])} ({level})"
+            source = e.source if isinstance(e.source, str) else None
+            assert (squash(e.text), source and squash(source)) in quoted.get(e.practice_id, []), \
+                f"{alliance_id}.html lacks {e.text[:40]!r} under {e.practice_id}"
+            assert heading_of[e.practice_id] == expected_heading
+            hits = under.get(_md_text(e.text), [])
+            assert any(h == expected_heading for h, _ in hits), \
+                f"{alliance_id}.md: {e.text[:40]!r} not under {expected_heading!r}"
+            if source:
+                assert any(line.endswith(f"*({_md_text(source)})*") for _, line in hits)
+            n_other += e.practice_id not in shown_above
+        # every lesson, with its practice's score and level when it has a practice
+        lessons = lib.lessons[lib.lessons["alliance_id"] == alliance_id]
+        shown = [li.text() for li in section(html, "lessons").iter("li")]
+        for lesson in lessons.itertuples():
+            note = (f" ({labels[lesson.practice_id]}: {f1(scores[lesson.practice_id])}, "
+                    f"{fw.level_name(scores[lesson.practice_id])})" if isinstance(lesson.practice_id, str) else "")
+            assert squash(lesson.text) + note in shown, f"{alliance_id}.html lacks the lesson {lesson.text[:40]!r}"
+            md_note = f" *{note.strip()}*" if note else ""
+            assert f"- {_md_text(lesson.text)}{md_note}\n" in md, \
+                f"{alliance_id}.md lacks the lesson {lesson.text[:40]!r}"
+    return n_other
+
+
+def test_every_evidence_item_and_lesson_of_the_example_library_is_on_its_page(out, analysis):
+    n_other = check_every_evidence_item_and_lesson_is_on_its_page(out, analysis)
+    # most of the example's evidence is on practices the strongest-and-weakest sections do not show
+    assert n_other >= 60 and len(analysis.library.evidence) == 147
+
+
+@pytest.fixture(scope="module")
+def evidenced(tmp_path_factory):
+    """A synthetic library whose dossiers hold several evidence items (a few with markup and sources) on
+    every practice, and lessons tied to practices and to none."""
+    from alliance_research.datasets import make_library
+
+    root = tmp_path_factory.mktemp("evidenced")
+    make_library(root, n_alliances=12, n_profiles=3, with_outcomes=False, random_state=3)
+    practice_ids = ar.load_framework().practices["practice_id"].tolist()
+    for i, dossier in enumerate(sorted((root / "casestudies").glob("*.md"))):
+        _, front, body = dossier.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(front)
+        meta["evidence"] = [
+            {"practice": p, "text": f"Evidence {j} of {dossier.stem} on {p}: <b>bold</b> & 'quoted' *starred*"}
+            | ({"source": f"Board minutes {2020 + j} <{i}> & annex"} if j % 2 else {})
+            for k, p in enumerate(practice_ids) for j in range(1 + (i + k) % 3)]
+        meta["lessons"] = ([{"text": f"Lesson on {p} from {dossier.stem} & <others>", "practice": p}
+                            for p in practice_ids[i % 4::5]]
+                           + [{"text": f"A lesson of {dossier.stem} for the whole alliance"}])
+        dossier.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n" + body,
+                           encoding="utf-8")
+    a = analyse(ar.load_library(root), n_boot=20, cluster_boot=5)
+    out = root / "writeups"
+    render_all(a, out, figures=False)
+    return a, out
+
+
+def test_every_evidence_item_and_lesson_of_a_synthetic_library_is_on_its_page(evidenced):
+    a, out = evidenced
+    assert len(a.library.evidence) == sum(1 + (i + k) % 3 for i in range(12) for k in range(19))
+    n_other = check_every_evidence_item_and_lesson_is_on_its_page(out, a)
+    assert n_other >= 12 * 13  # at least the 13 practices of each alliance that are neither strongest nor weakest
+    # the single-page renderer gives the batch's page
+    for alliance_id in a.latest.maturity["alliance_id"][:3]:
+        for fmt in ("md", "html"):
+            assert render_alliance(a, alliance_id, fmt=fmt) == \
+                (out / "alliances" / f"{alliance_id}.{fmt}").read_text(encoding="utf-8")
 
 
 # --- library text is escaped -------------------------------------------------------------------------------------

@@ -57,3 +57,26 @@ ct <- cor.test(x, y, method = "spearman", exact = FALSE)
 cat("cor.test spearman exact = FALSE  rho", unname(ct$estimate), "p", ct$p.value, "\n")
 kw <- kruskal.test(list(y[1:3], y[4:7]))
 cat("kruskal.test (1:3 vs 4:7)  H", unname(kw$statistic), "p", kw$p.value, "\n")
+
+# The KPIs of one analysis are one family: p.adjust(method = "BH") over the fixture's two KPIs, for the
+# Kruskal-Wallis tests (kpi_by_cluster's p_fdr) and for the Spearman correlations (maturity_vs_kpi's p_fdr).
+for (how in c("mean", "latest")) {
+  v <- per_alliance(how)
+  kw_p <- c(); cor_p <- c()
+  for (k in c("on_time", "accidents")) {
+    s <- v[v$kpi == k, ]
+    kw_p[k] <- kruskal.test(value ~ factor(cluster), data = s)$p.value
+    cor_p[k] <- cor.test(s$maturity_index, s$value, method = "spearman", exact = FALSE)$p.value
+  }
+  cat("\n# how =", how, ": p.adjust(method = \"BH\") over the KPIs on_time, accidents\n")
+  cat("kruskal.test p_fdr", p.adjust(kw_p, "BH"), "\n")
+  cat("cor.test spearman p_fdr", p.adjust(cor_p, "BH"), "\n")
+}
+
+cat("\n# raw p below 0.05, BH-adjusted over two KPIs above it (tests ..._raw_p_below_005_but_adjusted_above_...)\n")
+kw <- c(kruskal.test(list(c(1, 2, 3, 5), c(4, 6, 7, 8)))$p.value, kruskal.test(list(c(1, 8, 3, 6), c(4, 2, 7, 5)))$p.value)
+cat("kruskal.test p", kw, "  p.adjust BH", p.adjust(kw, "BH"), "\n")
+x <- 1:8
+sp <- c(cor.test(x, c(3, 1, 2, 6, 4, 8, 5, 7), method = "spearman", exact = FALSE)$p.value,
+        cor.test(x, c(5, 2, 8, 1, 7, 3, 6, 4), method = "spearman", exact = FALSE)$p.value)
+cat("cor.test spearman p", sp, "  p.adjust BH", p.adjust(sp, "BH"), "\n")
