@@ -256,13 +256,17 @@ def test_links_can_point_at_a_built_report(room, analysis, tmp_path):
 def test_a_room_without_the_client_has_no_gaps_and_says_so(template, analysis, tmp_path):
     folder = tmp_path / "partners"
     folder.mkdir()
-    for i in range(2):
-        fill(template, folder / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor")
+    for i in range(3):
+        fill(template, folder / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor", participant=f"P{i}")
     result, written = workshop.build_room(folder, tmp_path / "page", analysis=analysis, n_boot=50)
     assert result.gaps.empty and result.index_gap is None
     assert [p["kind"] for p in result.prompts] == ["low", "low", "low"]
     assert any("No client-versus-partner comparison" in c for c in result.caveats)
-    assert any(c.startswith("Only 2 participants") for c in result.caveats)
+    assert any(c.startswith("3 participants: the intervals are wide") for c in result.caveats)
+    # three answers per practice: shown, but without intervals (their ends would be the lowest and highest answer)
+    assert result.profile["shown"].all() and result.profile["ci_low"].isna().all()
+    assert pd.isna(result.maturity["ci_low"])  # three participants behind the index too
+    assert any(f"{len(FW.practice_ids)} practices shown without an interval" in c for c in result.caveats)
     assert {p.name for p in written} == {"room.html", "room-profile.png"}
     assert "No comparison: the room needs participants" in (tmp_path / "page" / "room.html").read_text("utf-8")
 
@@ -387,9 +391,12 @@ def test_cli_template_then_score(tmp_path, capsys):
     assert "1 client and 2 partner participants are too few on one side to compare without identifying anyone" \
         in page
     assert "The largest gaps" not in page and not (out / "figures" / "room-gaps.png").exists()
-    # a second run replaces the page it wrote
-    assert main(["workshop", "score", str(tmp_path / "t0.xlsx"), str(tmp_path / "t1.xlsx"), "--out", str(out),
-                 "--n-boot", "20"]) == 0
+    # a second run replaces the page it wrote; two participants need --min-answers 2 to show anything
+    two = [str(tmp_path / "t0.xlsx"), str(tmp_path / "t1.xlsx")]
+    assert main(["workshop", "score", *two, "--out", str(out), "--n-boot", "20"]) == 2
+    assert "the room scored 0 practices with at least 3 answers" in capsys.readouterr().err
+    assert (out / "room.html").read_text(encoding="utf-8") == page  # the earlier page stays as it was
+    assert main(["workshop", "score", *two, "--out", str(out), "--n-boot", "20", "--min-answers", "2"]) == 0
     assert "2 participants" in capsys.readouterr().out
 
 
@@ -419,10 +426,10 @@ def test_cli_refuses_a_folder_it_did_not_write_and_a_template_not_xlsx(room, tmp
 # the live session
 
 
-def test_the_widget_adds_participants_and_updates_the_room(analysis):
+def test_the_widget_adds_participants_and_shows_the_room_once(analysis):
     pytest.importorskip("ipywidgets")
     box = workshop.room_widget(analysis, n_boot=20)
-    assert set(box.sliders) == set(FW.practice_ids)
+    assert set(box.sliders) == set(FW.practice_ids) and box.min_answers == workshop.MIN_ANSWERS
 
     def add(org_type: str, option: int) -> None:
         for slider in box.sliders.values():
@@ -432,20 +439,30 @@ def test_the_widget_adds_participants_and_updates_the_room(analysis):
 
     add("client", 1)  # 0 Not in place
     add("contractor", -1)  # the top level
-    assert box.room is not None and box.room.n_participants == 2
-    assert box.responses["score"].tolist() == [0] * len(FW.practice_ids) + [FW.max_score] * len(FW.practice_ids)
-    # one on each side: no gap (it would be two people's own answers), no gap prompt
-    assert box.room.index_gap is None and box.room.gaps["gap"].isna().all()
-    assert all(p["kind"] == "low" for p in box.room.prompts)
+    assert box.n_participants == 2 and box.room is None and box.view.value == ""  # nothing shown while adding
+    box.show.click()  # two answers per practice: too few to show anything, and more can still be added
+    assert box.room is None and box.view.value == "" and not box.add.disabled
+    assert "Not shown yet" in box.status.value and "at least 3 answers" in box.status.value
     for _ in range(workshop.MIN_PER_SIDE - 1):
         add("client", 1)
         add("designer", -1)
+    assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
+    box.show.click()
     assert box.room.n_participants == 2 * workshop.MIN_PER_SIDE
     assert box.room.index_gap["gap"] == FW.max_score
     assert box.room.prompts[0]["kind"] == "gap"
-    assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
+    assert "Partners minus client, maturity index: +4.0" in box.view.value
+    assert box.view.value.count('<img alt="room-') == 2
+    # shown once: a second view with one more participant would show that participant's answers by subtraction
+    assert box.add.disabled and box.show.disabled
+    shown = box.view.value
+    add("client", 3)
+    box.show.click()
+    assert box.n_participants == 2 * workshop.MIN_PER_SIDE and box.view.value == shown
     box.clear.click()
-    assert box.room is None and box.responses.empty
+    assert box.room is None and box.n_participants == 0 and box.view.value == "" and not box.add.disabled
+    with pytest.raises(ValueError, match="min_answers must be 2 or more"):
+        workshop.room_widget(analysis, min_answers=1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -536,7 +553,7 @@ def test_a_formula_without_a_saved_result_is_a_problem(template, tmp_path):
 def test_another_rubric_version_is_read_with_a_caveat(template, analysis, tmp_path):
     folder = tmp_path / "versions"
     folder.mkdir()
-    for i, org_type in enumerate(["client", "contractor"]):
+    for i, org_type in enumerate(["client", "contractor", "designer"]):
         path = fill(template, folder / f"v{i}.xlsx", _answers(org_type, i), org_type=org_type)
     wb = openpyxl.load_workbook(path)
     wb[workshop.LISTS_SHEET]["E2"] = "0.9"
@@ -545,7 +562,8 @@ def test_another_rubric_version_is_read_with_a_caveat(template, analysis, tmp_pa
     assert sorted(set(responses["framework_version"])) == sorted({"0.9", str(FW.version)})
     result = workshop.score_room(responses, analysis, n_boot=20)
     assert any("version 0.9 of the rubric" in c for c in result.caveats)
-    same = workshop.score_room(workshop.read_workbooks(folder / "v0.xlsx"), analysis, n_boot=20)
+    same = workshop.score_room(workshop.read_workbooks([folder / "v0.xlsx", folder / "v1.xlsx"]), analysis,
+                               n_boot=20, min_answers=2)
     assert not any("of the rubric" in c for c in same.caveats)
 
 
@@ -598,25 +616,31 @@ def test_distances_use_the_library_as_clustered_and_few_practices_are_flagged(te
     assert distances[first] != pytest.approx(overlap_only)
     assert not any("scored only" in c for c in result.caveats)
 
-    # a room that scored few practices: a caveat under half, an error under the minimum overlap
+    # a room that shows few practices: a caveat under half, an error under the minimum overlap; a practice counts
+    # when at least min_answers rated it (here every participant rated 5, and one of them every practice)
     few = {p: (_level(2) if i < 5 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
     sparse = tmp_path / "sparse"
     sparse.mkdir()
-    fill(template, sparse / "s.xlsx", few)
+    fill(template, sparse / "s0.xlsx", few, participant="A")
+    fill(template, sparse / "s1.xlsx", few, participant="B")
+    fill(template, sparse / "s2.xlsx", {p: _level(1) for p in FW.practice_ids}, participant="C")
     result = workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
-    assert any(f"scored only 5 of {len(FW.practice_ids)} practices" in c for c in result.caveats)
+    assert any(f"shows only 5 of {len(FW.practice_ids)} practices" in c for c in result.caveats)
+    assert result.profile["shown"].sum() == 5 and result.profile["score"].notna().sum() == 5
     two = {p: (_level(2) if i < 2 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
-    fill(template, sparse / "s.xlsx", two)
-    with pytest.raises(ValueError, match="the room scored 2 practices"):
+    for name in ("s0.xlsx", "s1.xlsx"):
+        fill(template, sparse / name, two, participant=name)
+    with pytest.raises(ValueError, match="the room scored 2 practices with at least 3 answers"):
         workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
 
 
 def test_the_page_names_the_rubric_scale_and_counts_in_words(room, analysis, tmp_path):
     import dataclasses
 
-    one = workshop.score_room(workshop.read_workbooks(room / "table-1.xlsx"), analysis, n_boot=20)
+    one = workshop.score_room(workshop.read_workbooks([room / f"table-{i}.xlsx" for i in (1, 4, 5, 6)]), analysis,
+                              n_boot=20)
     page = workshop.render_room(one, tmp_path)
-    assert "1 participant (1 client)" in page and "1 participants" not in page
+    assert "4 participants (1 client, 2 contractor, 1 designer)" in page and "1 clients" not in page
 
     class Shifted:  # the same rubric as if its scale started at 1: the page must take its lowest level from it
         min_score = 1
@@ -645,7 +669,9 @@ def test_write_room_removes_a_figure_the_new_room_does_not_have(room, template, 
     assert (out / "figures" / "room-gaps.png").is_file()
     partners = tmp_path / "partners"
     partners.mkdir()
-    fill(template, partners / "p.xlsx", _answers("contractor", 0), org_type="contractor")
+    for i in range(3):
+        fill(template, partners / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor",
+             participant=f"P{i}")
     workshop.write_room(workshop.score_room(workshop.read_workbooks(partners), analysis, n_boot=20), out)
     assert not (out / "figures" / "room-gaps.png").exists()
     assert (out / "figures" / "room-profile.png").is_file() and (out / "notes.txt").is_file()
@@ -662,5 +688,5 @@ def test_cli_a_library_too_small_or_a_room_too_sparse_exits_2(template, small_li
     fill(template, path, {p: FW.dont_know for p in FW.practice_ids[1:]} | {FW.practice_ids[0]: _level(2)})
     assert main(["workshop", "score", str(path), "--out", str(out), "--n-boot", "10"]) == 2
     err = capsys.readouterr().err
-    assert "cannot score the room: the room scored 1 practice" in err and not out.exists()
+    assert "cannot score the room: the room scored 0 practices with at least 3 answers" in err and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lib", "t.xlsx"]  # no temporary folder left either
