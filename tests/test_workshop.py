@@ -690,3 +690,262 @@ def test_cli_a_library_too_small_or_a_room_too_sparse_exits_2(template, small_li
     err = capsys.readouterr().err
     assert "cannot score the room: the room scored 0 practices with at least 3 answers" in err and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lib", "t.xlsx"]  # no temporary folder left either
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# anonymity: nothing a room shows rests on fewer than min_answers participants' answers
+#
+# Each test builds two rooms that differ only in an answer that too few people gave to be shown, and checks that
+# everything the room shows is the same for both: the page and its PNG files byte for byte, the data drawn in
+# the figures, every table and sentence of the RoomResult, and the widget's view. If any of them depended on
+# that answer, it could be worked out from them. A control with enough answers shows that the same comparison
+# does tell the rooms apart (so each test could fail).
+
+#: A practice in the first area, beside practices that are shown: an area mean over all of them would give it away.
+HIDDEN = FW.practice_ids[4]
+_EXTRA = ["alliance", "file", "simulated", "framework_version"]
+
+
+def _ratings(people: list[tuple[str, str]], answers: dict) -> pd.DataFrame:
+    """Long ratings as :func:`workshop.read_workbooks` returns them. ``people``: (respondent, organisation type);
+    ``answers``: (respondent, practice_id) -> score, or None for don't know."""
+    from alliance_research.library import RESPONSE_COLUMNS
+
+    rows = [("riverside-alliance", 1, who, org_type, org_type, practice_id, answers.get((who, practice_id)), None,
+             "Riverside Alliance", f"{who}.xlsx", False, str(FW.version))
+            for who, org_type in people for practice_id in FW.practice_ids]
+    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + _EXTRA)
+    out["score"] = out["score"].astype("Int64")
+    return out
+
+
+def _varied(people) -> dict:
+    """Every participant rates every practice, each differently: (i + 2 j) mod 5 for participant i, practice j."""
+    return {(who, p): (i + 2 * j) % 5 for i, (who, _) in enumerate(people) for j, p in enumerate(FW.practice_ids)}
+
+
+FIVE = [("c1", "client"), ("c2", "client"), ("p1", "contractor"), ("p2", "designer"), ("p3", "supplier")]
+
+
+def _five(n_raters: int, answer: int) -> pd.DataFrame:
+    """Five participants; only the first ``n_raters`` rate HIDDEN (the first gives ``answer``, the others 2)."""
+    answers = _varied(FIVE)
+    for i, (who, _) in enumerate(FIVE):
+        answers[(who, HIDDEN)] = (answer if i == 0 else 2) if i < n_raters else None
+    return _ratings(FIVE, answers)
+
+
+def _drawn(ax) -> list:
+    """What a figure shows: every line's, collection's and patch's data, and every text."""
+    import numpy as np
+
+    numbers = lambda values: repr(np.round(np.asarray(values, dtype=float), 9).tolist())  # noqa: E731 (NaN-safe)
+    out = [("line", line.get_label(), numbers(line.get_xdata()), numbers(line.get_ydata())) for line in ax.get_lines()]
+    for c in ax.collections:
+        out.append(("collection", [numbers(p.vertices) for p in c.get_paths()], numbers(c.get_offsets())))
+    out += [("patch", numbers(patch.get_verts())) for patch in ax.patches]
+    texts = [ax.get_title()] + [t.get_text() for t in ax.texts + ax.get_xticklabels() + ax.get_yticklabels()]
+    if ax.get_legend() is not None:
+        texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return out + [("text", texts)]
+
+
+def _room_line(ax, label: str = "The room"):
+    (line,) = [line for line in ax.get_lines() if line.get_label() == label]
+    return line.get_ydata()
+
+
+def _everything_shown(result, folder: Path | None) -> dict:
+    """Everything a facilitator could put on a screen from a room, by where it shows (the files written into
+    ``folder`` unless it is None). The widget's view is :func:`workshop.room_view`, tested with the widget."""
+    shown = {}
+    if folder is not None:
+        written = workshop.write_room(result, folder, link_base="../alliances/")
+        shown = {f"file {p.relative_to(folder).as_posix()}": p.read_bytes() for p in written}
+    for name in ("profile", "areas", "clusters", "cases", "gaps", "participants", "alliances"):
+        shown[f"RoomResult.{name}"] = getattr(result, name).to_csv()
+    for name in ("practices", "areas", "maturity"):
+        shown[f"RoomResult.scores.{name}"] = getattr(result.scores, name).to_csv()
+    for key, ax in workshop.room_figures(result).items():
+        shown[f"figure {key}"] = _drawn(ax)
+    shown.update({"describe": result.describe(), "prompts": repr(result.prompts), "caveats": result.caveats,
+                  "index_gap": repr(result.index_gap)})
+    return shown
+
+
+def _differ(a: dict, b: dict) -> list[str]:
+    return sorted(key for key in set(a) | set(b) if a.get(key) != b.get(key))
+
+
+@pytest.mark.parametrize("n_raters", [1, 2, 3])
+def test_a_practice_rated_by_fewer_than_min_answers_cannot_be_read_off_anything_shown(analysis, tmp_path,
+                                                                                      n_raters):
+    """Five participants, of whom one (then two) rated a practice: its answers change nothing the room shows."""
+    low = workshop.score_room(_five(n_raters, 0), analysis, n_boot=50)
+    high = workshop.score_room(_five(n_raters, 4), analysis, n_boot=50)
+    a, b = _everything_shown(low, tmp_path / "low"), _everything_shown(high, tmp_path / "high")
+    hidden_at = FW.practice_ids.index(HIDDEN)
+    label = FW.practices.set_index("practice_id").loc[HIDDEN, "label"]
+    if n_raters < workshop.MIN_ANSWERS:
+        assert _differ(a, b) == []
+        row = low.profile.set_index("practice_id").loc[HIDDEN]
+        assert not row["shown"] and row["n_answered"] == n_raters
+        assert row[["score", "ci_low", "ci_high", "rwg"]].isna().all()
+        assert pd.isna(_room_line(workshop.room_figures(low)["profile"])[hidden_at])
+        page = a["file room.html"].decode("utf-8")
+        assert f"Not shown: &ldquo;{escape(label)}&rdquo;. It was rated by fewer than 3 participants" in page
+        assert f"over the {len(FW.practice_ids) - 1} practices shown" in page
+        assert "Not shown: 1 practice rated by fewer than 3 participants." in a["describe"]
+        assert any(c.startswith("1 practice not shown, rated by fewer than 3 participants") for c in a["caveats"])
+        # nothing built from the practices takes it in: area, index and distances are those of the shown ones
+        shown = low.profile[low.profile["shown"]]
+        area = row["area_id"]
+        assert low.areas.set_index("area_id").loc[area, "score"] == pytest.approx(
+            shown.loc[shown["area_id"].eq(area), "score"].mean())
+        assert low.areas.set_index("area_id").loc[area, "n_shown"] == \
+            low.areas.set_index("area_id").loc[area, "n_practices"] - 1
+        assert low.maturity["maturity_index"] == pytest.approx(shown["score"].mean())
+        centre = analysis.clusters.centres.loc[low.nearest_cluster, shown["practice_id"]]
+        assert low.clusters.set_index("cluster").loc[low.nearest_cluster, "distance"] == pytest.approx(
+            float(((shown.set_index("practice_id")["score"] - centre) ** 2).mean() ** 0.5))
+        assert HIDDEN not in {p["practice_id"] for p in low.prompts}
+    else:
+        # the control: three answers are shown, and one of them changing changes what the room shows
+        assert {"file room.html", "file figures/room-profile.png", "figure profile", "RoomResult.profile"} <= \
+            set(_differ(a, b))
+        assert high.profile.set_index("practice_id").loc[HIDDEN, "score"] == pytest.approx(8 / 3)
+        assert _room_line(workshop.room_figures(high)["profile"])[hidden_at] == pytest.approx(8 / 3)
+        assert "Not shown" not in a["file room.html"].decode("utf-8")
+
+
+def _relabelled(clients: set[str]) -> pd.DataFrame:
+    """Six participants rating every practice, each differently; ``clients`` are the client's staff."""
+    people = [(who, "client" if who in clients else "contractor") for who in ("a", "b", "c", "d", "e", "f")]
+    return _ratings(people, _varied([(who, "") for who, _ in people]))
+
+
+def test_a_group_of_two_clients_shows_no_side_score(analysis, tmp_path):
+    """Two clients: with their mean, each would know the other's answers. Which two they are changes nothing."""
+    first = workshop.score_room(_relabelled({"a", "b"}), analysis, n_boot=50)
+    other = workshop.score_room(_relabelled({"a", "c"}), analysis, n_boot=50)
+    a, b = _everything_shown(first, tmp_path / "ab"), _everything_shown(other, tmp_path / "ac")
+    assert _differ(a, b) == []
+    assert first.index_gap is None and not first.gaps["comparable"].any()
+    assert first.gaps[["client_score", "partner_score", "gap", "ci_low", "ci_high"]].isna().all().all()
+    assert "file figures/room-gaps.png" not in a and "figure gaps" not in a
+    page = a["file room.html"].decode("utf-8")
+    assert "No comparison: 2 client and 4 partner participants are too few on one side to compare without " \
+           "identifying anyone" in page
+    # the control: three clients are compared, and which three they are shows
+    three = workshop.score_room(_relabelled({"a", "b", "c"}), analysis, n_boot=50)
+    moved = workshop.score_room(_relabelled({"a", "b", "d"}), analysis, n_boot=50)
+    c, d = _everything_shown(three, None), _everything_shown(moved, None)
+    assert {"RoomResult.gaps", "figure gaps", "index_gap", "prompts"} <= set(_differ(c, d))
+    client = three.gaps.set_index("id")["client_score"]
+    assert client[FW.practice_ids[0]] == pytest.approx((0 + 1 + 2) / 3)  # (i + 2 j) mod 5 for a, b, c at j = 0
+
+
+def test_the_client_partner_gaps_and_index_gap_leave_out_a_practice_one_side_rated_too_few_times(analysis):
+    """Three clients and three partners; one client did not rate HIDDEN, so two client answers remain there. The
+    room shows HIDDEN (five answers) but compares no side on it, and the index gap leaves it out: had it been in,
+    the index gap and the other practices' gaps would give its gap, and with the room's score both sides'."""
+    people = [("c1", "client"), ("c2", "client"), ("c3", "client"), ("p1", "contractor"), ("p2", "designer"),
+              ("p3", "supplier")]
+
+    def room(answer: int):
+        answers = _varied(people)
+        answers[("c1", HIDDEN)], answers[("c2", HIDDEN)] = None, answer
+        return workshop.score_room(_ratings(people, answers), analysis, n_boot=50)
+
+    low, high = room(0), room(4)
+    for result in (low, high):
+        assert result.profile.set_index("practice_id").loc[HIDDEN, "shown"]  # five answers: the room shows it
+        row = result.gaps.set_index("id").loc[HIDDEN]
+        assert (row["n_client"], row["n_partner"], row["comparable"]) == (2, 3, False)
+        assert result.gaps["comparable"].sum() == len(FW.practice_ids) - 1
+        comparable = result.gaps[result.gaps["comparable"]]
+        assert result.index_gap["gap"] == pytest.approx(comparable["gap"].mean())
+    pd.testing.assert_frame_equal(low.gaps, high.gaps)
+    assert low.index_gap == high.index_gap
+    assert _drawn(workshop.room_figures(low)["gaps"]) == _drawn(workshop.room_figures(high)["gaps"])
+    assert low.profile.set_index("practice_id").loc[HIDDEN, "score"] != \
+        high.profile.set_index("practice_id").loc[HIDDEN, "score"]  # the control: the room's own score moves
+
+
+def test_a_room_of_two_shows_nothing_unless_min_answers_is_two(analysis, template, tmp_path):
+    pair = [("c1", "client"), ("p1", "contractor")]
+    messages = set()
+    for answer in (0, 4):
+        answers = _varied(pair)
+        answers[("c1", FW.practice_ids[0])] = answer
+        with pytest.raises(ValueError, match="the room scored 0 practices with at least 3 answers") as caught:
+            workshop.score_room(_ratings(pair, answers), analysis, n_boot=20)
+        messages.add(str(caught.value))
+    assert len(messages) == 1  # the message does not depend on the answers either
+    # nothing is written for it (the command line exits 2 on this ValueError: see the sparse room's test)
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    fill(template, folder / "c.xlsx", _answers("client", 0), org_type="client")
+    fill(template, folder / "p.xlsx", _answers("contractor", 1), org_type="contractor")
+    with pytest.raises(ValueError, match="the room scored 0 practices with at least 3 answers"):
+        workshop.build_room(folder, tmp_path / "screen", analysis=analysis, n_boot=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pair"]
+    # asked for, two answers are shown (the parameter's floor): the room's scores are the pair's means
+    result = workshop.score_room(_ratings(pair, _varied(pair)), analysis, n_boot=20, min_answers=2)
+    assert result.profile["shown"].all() and result.min_answers == 2
+    expected = [((0 + 2 * j) % 5 + (1 + 2 * j) % 5) / 2 for j in range(len(FW.practice_ids))]
+    assert result.profile["score"].tolist() == pytest.approx(expected)
+    assert result.profile["ci_low"].isna().all()  # two answers: an interval would end at each of them
+
+
+def test_the_widget_shows_nothing_a_hidden_answer_changes(analysis):
+    pytest.importorskip("ipywidgets")
+
+    def view(n_raters: int, answer: int) -> str:
+        box = workshop.room_widget(analysis, n_boot=20)
+        for i, (_, org_type) in enumerate(FIVE):
+            for j, (practice_id, slider) in enumerate(box.sliders.items()):
+                score = (i + 2 * j) % 5
+                if practice_id == HIDDEN:
+                    score = (answer if i == 0 else 2) if i < n_raters else None
+                slider.value = FW.dont_know if score is None else slider.options[score + 1]
+            box.organisation_type.value = org_type
+            box.add.click()
+        box.show.click()
+        assert box.room is not None and box.room.n_participants == 5
+        return box.view.value
+
+    assert view(1, 0) == view(1, 4)  # one rater (two: the RoomResult's test, whose view this is)
+    assert view(3, 0) != view(3, 4)  # the control
+
+
+def test_min_answers_is_one_parameter_from_python_to_the_command_line(room, analysis, tmp_path, capsys):
+    responses = workshop.read_workbooks(room)
+    for bad in (1, 0, True, 2.5, "3"):
+        with pytest.raises(ValueError, match="min_answers must be"):
+            workshop.score_room(responses, analysis, n_boot=10, min_answers=bad)
+    result = workshop.score_room(responses, analysis, n_boot=20)
+    assert result.min_answers == workshop.MIN_ANSWERS == 3 and result.settings["min_answers"] == 3
+    with pytest.raises(AttributeError, match="keeps no participant's answers"):
+        result.responses  # noqa: B018
+    # a page follows the room's own minimum: it cannot hide more, or show more, afterwards
+    for call in (lambda: workshop.write_room(result, tmp_path / "x", min_answers=5),
+                 lambda: workshop.render_room(result, tmp_path, min_answers=2),
+                 lambda: workshop.room_figures(result, min_answers=4),
+                 lambda: workshop.room_view(result, min_answers=5)):
+        with pytest.raises(ValueError, match="the room was scored with min_answers=3, not"):
+            call()
+    assert not (tmp_path / "x").exists()
+    assert workshop.render_room(result, tmp_path, min_answers=3) == workshop.render_room(result, tmp_path)
+    # the command line: below 2 is an error (exit 2, nothing written); 7 hides the two practices six rated
+    out = tmp_path / "screen"
+    assert main(["workshop", "score", str(room), "--out", str(out), "--min-answers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--min-answers must be 2 or more; got 1" in err and "Traceback" not in err and not out.exists()
+    assert main(["workshop", "score", str(room), "--out", str(out), "--min-answers", "7", "--n-boot", "20"]) == 0
+    assert "Not shown: 2 practices rated by fewer than 7 participants." in capsys.readouterr().out
+    page = (out / "room.html").read_text(encoding="utf-8")
+    labels = FW.practices.set_index("practice_id")["label"]
+    assert (f"Not shown: &ldquo;{escape(labels[FW.practice_ids[1]])}&rdquo;, "
+            f"&ldquo;{escape(labels[FW.practice_ids[2]])}&rdquo;. Each was rated by fewer than 7 participants") in page
+    assert "every number on this page rests on at least 7 participants" in page
