@@ -8,6 +8,11 @@ every problem with its file, sheet and cell; :func:`score_room` scores the room 
 the library's clusters and case studies, its client-versus-partner gaps and three discussion prompts; and
 :func:`render_room` writes the page (HTML and PNG figures).
 
+The workbook tells participants that their answers are anonymous, so nothing a room shows rests on fewer than
+``min_answers`` participants' answers (:data:`MIN_ANSWERS`, 3): a practice rated by fewer is not shown and is left
+out of everything computed from the practices, client and partner scores need it on each side, and the result
+keeps no raw answers (:func:`score_room` gives the reasoning).
+
 Nothing here names a practice: rows, statements, descriptors and level names all come from the framework, and
 the prompts fill templated wording with the framework's labels and the room's numbers.
 """
@@ -1215,6 +1220,12 @@ def room_figures(result: RoomResult, *, min_answers: int | None = None) -> dict:
         result.scores, ROOM, 1, kind="line", library=result.library_profiles, label=label,
         reference=result.profile.set_index("practice_id")["nearest_centre"],
         reference_label=f"Centre of cluster {result.nearest_cluster} ({nearest['name'].split(':')[0]})")}
+    # the room's line breaks at a practice it does not show; the figure says why, where the point would be, so
+    # that it reads the same away from the page
+    ax = figures["profile"]
+    for x in np.flatnonzero(~result.profile["shown"].to_numpy(dtype=bool)):
+        ax.text(x, result.framework.min_score + 0.08, f"not shown:\nfewer than {result.min_answers} answers",
+                rotation=90, ha="center", va="bottom", fontsize="x-small", color="0.35")
     shown = result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
     if not shown.empty and shown["gap"].notna().any():  # only practices with enough people on both sides
         ax = plotting.plot_perception_gaps(shown, ROOM, 1, framework=result.framework)
