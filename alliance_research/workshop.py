@@ -783,7 +783,8 @@ def _without_small_intervals(scores, rated: pd.DataFrame, fw: Framework):
     answered = rated[rated["score"].notna()]
     area_of = dict(zip(fw.practices["practice_id"], fw.practices["area_id"]))
     by_practice = answered.groupby("practice_id")["respondent_id"].nunique()
-    by_area = answered.assign(area_id=answered["practice_id"].map(area_of)).groupby("area_id")["respondent_id"].nunique()
+    by_area = (answered.assign(area_id=answered["practice_id"].map(area_of))
+               .groupby("area_id")["respondent_id"].nunique())
     overall = answered["respondent_id"].nunique()
 
     def blank(frame: pd.DataFrame, few) -> pd.DataFrame:
