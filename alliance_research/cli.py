@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "casestudies/<alliance_id>.md)")
     s.add_argument("--n-boot", type=int, default=1000, metavar="N", help="bootstrap replicates (default: 1000)")
     s.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    s.add_argument("--min-answers", type=int, default=3, metavar="N",
+                   help="show nothing that rests on fewer than N participants' answers: a practice rated by fewer "
+                        "is not shown (nor used in area scores, the index or distances), and client and partner "
+                        "scores need N on each side (default: 3; at least 2)")
     s.set_defaults(func=cmd_workshop_score)
     return parser
 
@@ -167,10 +171,15 @@ def cmd_workshop_score(args: argparse.Namespace) -> int:
     if args.n_boot < 0 or args.seed < 0:
         print("alliance-research: --n-boot and --seed must be 0 or more", file=sys.stderr)
         return 2
+    if args.min_answers < 2:
+        print(f"alliance-research: --min-answers must be 2 or more; got {args.min_answers}: with one answer behind "
+              f"it, a score on the page is that participant's answer. Nothing was written.", file=sys.stderr)
+        return 2
     fw = load_framework(args.framework, library=args.library)
     try:
         room, written = build_room(args.files, args.out, library=args.library, framework=fw,
-                                   link_base=args.link_base, n_boot=args.n_boot, random_state=args.seed)
+                                   link_base=args.link_base, n_boot=args.n_boot, random_state=args.seed,
+                                   min_answers=args.min_answers)
     except LibraryError:  # bad workbooks or library: every problem listed by main()
         raise
     except ValueError as err:  # e.g. a library too small to cluster, a room that scored too few practices

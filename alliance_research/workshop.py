@@ -8,6 +8,11 @@ every problem with its file, sheet and cell; :func:`score_room` scores the room 
 the library's clusters and case studies, its client-versus-partner gaps and three discussion prompts; and
 :func:`render_room` writes the page (HTML and PNG figures).
 
+The workbook tells participants that their answers are anonymous, so nothing a room shows rests on fewer than
+``min_answers`` participants' answers (:data:`MIN_ANSWERS`, 3): a practice rated by fewer is not shown and is left
+out of everything computed from the practices, client and partner scores need it on each side, and the result
+keeps no raw answers (:func:`score_room` gives the reasoning).
+
 Nothing here names a practice: rows, statements, descriptors and level names all come from the framework, and
 the prompts fill templated wording with the framework's labels and the room's numbers.
 """
@@ -21,7 +26,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +35,14 @@ import pandas as pd
 from .agreement import RWG_THRESHOLD
 from .errors import LibraryError, Problem
 from .framework import Framework, load_framework
+from .gaps import CLIENT
 from .library import ORGANISATION_TYPES, RESPONSE_COLUMNS
 from .outputs import move_files
 from .writeups import _interval, _plural, _signed
 
 __all__ = ["write_template", "fill_workbook", "read_workbooks", "simulate_room", "score_room", "RoomResult",
-           "room_figures", "render_room", "write_room", "build_room", "room_widget", "RATING_SHEET", "INSTRUCTIONS_SHEET",
-           "LISTS_SHEET", "FIELD_CELLS", "ROOM"]
+           "room_figures", "render_room", "write_room", "build_room", "room_view", "room_widget", "check_min_answers",
+           "MIN_ANSWERS", "RATING_SHEET", "INSTRUCTIONS_SHEET", "LISTS_SHEET", "FIELD_CELLS", "ROOM"]
 
 INSTRUCTIONS_SHEET = "Instructions"
 RATING_SHEET = "Rating"
@@ -559,43 +565,88 @@ def simulate_room(folder: str | Path, framework: Framework | str | Path | None =
 # scoring the room
 
 
+#: The default minimum number of participants' answers behind any number the room shows (``min_answers``). With
+#: one answer, a practice's score is that answer; with two, each of the two can work out the other's from the
+#: mean and their own. Three is the smallest count at which nobody can read another participant's answer off a
+#: mean, as the threshold rule of statistical disclosure control asks of a table cell (Hundepool et al., 2012,
+#: ch. 4 and 5); agencies use 3 or more, 5 and 10 also being common.
+MIN_ANSWERS = 3
+#: The smallest ``min_answers`` accepted: below it, a number could be one person's answer.
+MIN_ANSWERS_FLOOR = 2
+#: The default minimum on each side (client, partners) of the client-partner comparison: the same rule, applied
+#: to each side. Kept under this name for code written before ``min_answers``; the room's own minimum applies.
+MIN_PER_SIDE = MIN_ANSWERS
+#: Answers (participants) needed before an interval is shown beside a score. A percentile bootstrap interval
+#: over n participants ends at the lowest (highest) participant's own value whenever a replicate drawing that one
+#: participant n times is more likely than the interval's tail, n**-n >= 2.5% for a 95% interval: so for n <= 3
+#: the ends are two people's answers. From 4 on (4**-4 = 0.4%) they are mixtures.
+MIN_FOR_INTERVAL = 4
+#: Practices the room must show (each with ``min_answers`` answers) to be set against the library's clusters and
+#: case studies.
+MIN_OVERLAP = 3
+#: A client-partner gap smaller than this (in levels) makes no discussion prompt.
+MIN_PROMPT_GAP = 0.5
+_TOO_FEW = "too few on one side to compare without identifying anyone"
+
+
+def check_min_answers(min_answers) -> int:
+    """``min_answers`` as an int, or ValueError when it is not a whole number of at least
+    :data:`MIN_ANSWERS_FLOOR` (with one answer, a score is that participant's answer)."""
+    if isinstance(min_answers, (bool, np.bool_)) or not isinstance(min_answers, (int, np.integer)):
+        raise ValueError(f"min_answers must be a whole number, {MIN_ANSWERS_FLOOR} or more; got {min_answers!r}")
+    if min_answers < MIN_ANSWERS_FLOOR:
+        raise ValueError(f"min_answers must be {MIN_ANSWERS_FLOOR} or more; got {min_answers}: with one answer "
+                         f"behind it, a score is that participant's answer")
+    return int(min_answers)
+
+
 @dataclass(frozen=True)
 class RoomResult:
-    """What :func:`score_room` finds.
+    """What :func:`score_room` finds: only what the room may show.
+
+    Every number in it rests on at least ``min_answers`` participants' answers (:data:`MIN_ANSWERS` by default):
+    a practice rated by fewer is *not shown* (its score, interval and agreement are blank) and is left out of
+    everything computed from the practices (area scores, the index, distances, nearest cases, prompts), so that
+    it cannot be recovered by differencing either. The room's raw answers are not kept.
 
     Attributes
     ----------
-    responses : DataFrame
-        The room's ratings (:func:`read_workbooks`).
     scores : Scores
-        The room scored as one group (``alliance_id`` ``"room"``, wave 1).
+        The room scored as one group (``alliance_id`` ``"room"``, wave 1) from the answers it shows only: the
+        answers to a practice with fewer than ``min_answers`` answers count as unanswered, and an interval
+        resting on fewer than :data:`MIN_FOR_INTERVAL` participants is blank.
     profile : DataFrame
-        One row per practice: ``practice_id``, ``area_id``, ``area``, ``label``, ``score`` (the room's),
-        ``ci_low``, ``ci_high``, ``n_answered``, ``rwg``, ``low_agreement``, ``library_q25``,
+        One row per practice: ``practice_id``, ``area_id``, ``area``, ``label``, ``score`` (the room's, blank
+        when not shown), ``ci_low``, ``ci_high``, ``n_answered`` (how many rated it: a count, shown for every
+        practice), ``shown`` (``n_answered >= min_answers``), ``rwg``, ``low_agreement``, ``library_q25``,
         ``library_median``, ``library_q75`` (the library's latest profiles) and ``nearest_centre`` (the centre
         of the nearest cluster).
     areas : DataFrame
-        ``area_id``, ``area``, ``score``, ``ci_low``, ``ci_high``, ``library_median`` (the median of the library's
-        latest area scores), ``nearest_centre``.
+        ``area_id``, ``area``, ``score`` (the mean of the area's shown practices, when at least half of them are
+        shown), ``ci_low``, ``ci_high``, ``n_practices``, ``n_shown``, ``library_median`` (the median of the
+        library's latest area scores; over the shown practices only when some are not shown, so that it compares
+        like with like) and ``nearest_centre`` (likewise).
     clusters : DataFrame
         One row per library cluster: ``cluster``, ``name``, ``n_alliances``, ``mean_score``, ``distance``
-        (root mean square difference from the room's profile, in levels, over the practices the room scored,
+        (root mean square difference from the room's profile, in levels, over the practices the room shows,
         against the library's profiles as clustered: a practice an alliance lacks takes the practice's mean)
         and ``nearest``.
     nearest_cluster : int
     cases : DataFrame
         The case studies to read: ``alliance_id``, ``name``, ``sector``, ``cluster``, ``cluster_name``,
         ``maturity_index``, ``distance``, ``why`` (``"nearest"`` profile, or ``"a step ahead"``: the nearest
-        alliance of the next more mature cluster) and ``ahead_on`` with ``ahead_by`` (the practice on which it
-        stands furthest above the room).
+        alliance of the next more mature cluster) and ``ahead_on`` with ``ahead_by`` (the shown practice on
+        which it stands furthest above the room).
     gaps : DataFrame
         The room's client-versus-partner gaps per practice (:func:`~alliance_research.gaps.perception_gaps`,
-        ``comparison == "partners"``); empty without client or without partner participants. Where fewer than
-        :data:`MIN_PER_SIDE` participants answered on a side, the scores, gap and interval are blank and
-        ``comparable`` is False: a side's score would be one or two people's answers.
+        ``comparison == "partners"``); empty without client or without partner participants. ``n_client`` and
+        ``n_partner`` count who rated the practice on each side; where either is below ``min_answers``, the
+        scores, gap and interval are blank and ``comparable`` is False: a side's score would be one or two
+        people's answers (and the other side's, with the room's score, would give it away).
     index_gap : dict or None
-        The gap of the maturity index (``gap``, ``ci_low``, ``ci_high``, ``n_client``, ``n_partner``); None
-        without both sides or with fewer than :data:`MIN_PER_SIDE` participants on a side.
+        The gap of the maturity index over the comparable practices (``gap``, ``ci_low``, ``ci_high``,
+        ``n_client``, ``n_partner``); None without both sides, without a comparable practice, or with fewer than
+        ``min_answers`` participants on a side.
     prompts : list of dict
         The discussion prompts: ``kind`` (``"gap"`` or ``"low"``), ``practice_id``, ``label``, ``area``,
         ``statement``, ``text`` (the question), ``read`` (the library alliance scoring highest on the practice:
@@ -605,7 +656,8 @@ class RoomResult:
     alliances : DataFrame
         The alliances the room rated: ``alliance``, ``n`` (participants).
     caveats : list of str
-        How far to trust the view: few participants, disagreement, many don't-know answers, pooled alliances.
+        How far to trust the view: few participants, what is not shown and why, disagreement, many don't-know
+        answers, pooled alliances.
     fictional_library, simulated : bool
         The library is fictional; the room's workbooks were made by :func:`simulate_room`.
     library_profiles : DataFrame
@@ -613,9 +665,9 @@ class RoomResult:
     framework : Framework
     library_path : Path
     settings : dict
+        The parameters used, ``min_answers`` among them.
     """
 
-    responses: pd.DataFrame
     scores: object
     profile: pd.DataFrame
     areas: pd.DataFrame
@@ -636,6 +688,24 @@ class RoomResult:
     settings: dict = field(default_factory=dict)
 
     @property
+    def responses(self):
+        # an attribute of earlier versions: the raw answers are no longer kept, so that nothing a room returns
+        # shows one participant's answer
+        raise AttributeError("a RoomResult keeps no participant's answers (they are not for display); use the "
+                             "responses you passed to score_room")
+
+    @property
+    def min_answers(self) -> int:
+        """The minimum number of answers behind every number the room shows."""
+        return int(self.settings.get("min_answers", MIN_ANSWERS))
+
+    @property
+    def hidden_practices(self) -> pd.DataFrame:
+        """The practices not shown (fewer than ``min_answers`` answers): ``practice_id``, ``label``,
+        ``n_answered``."""
+        return self.profile.loc[~self.profile["shown"], ["practice_id", "label", "n_answered"]].reset_index(drop=True)
+
+    @property
     def maturity(self) -> pd.Series:
         """The room's row of ``scores.maturity`` (``maturity_index``, ``ci_low``, ``ci_high``, ``level_name`` ...)."""
         return self.scores.maturity.iloc[0]
@@ -649,13 +719,22 @@ class RoomResult:
         m = self.maturity
         who = ", ".join(f"{r.n} {r.organisation_type}" for r in self.participants.itertuples())
         nearest = self.clusters.set_index("cluster").loc[self.nearest_cluster]
+        if pd.isna(m.maturity_index):
+            index = (f"Maturity index not shown: fewer than half the practices were rated by {self.min_answers} "
+                     f"or more participants.")
+        else:
+            index = (f"Maturity index {m.maturity_index:.1f} of {self.framework.max_score} "
+                     f"({_interval_text(m.ci_low, m.ci_high)}): {m.level_name}.")
         lines = [f"{'Simulated room' if self.simulated else 'The room'}: {_plural(self.n_participants, 'participant')}"
                  f" ({who}) rating {_plural(len(self.alliances), 'alliance')}.",
-                 f"Maturity index {m.maturity_index:.1f} of {self.framework.max_score} "
-                 f"({_interval_text(m.ci_low, m.ci_high)}): {m.level_name}.",
+                 index,
                  f"Nearest library cluster: {self.nearest_cluster} ({nearest['name']}), "
                  f"{nearest['distance']:.2f} levels apart on average.",
                  "Case studies to read: " + "; ".join(f"{r.name} ({r.why})" for r in self.cases.itertuples()) + "."]
+        hidden = int((~self.profile["shown"]).sum())
+        if hidden:
+            lines.append(f"Not shown: {_plural(hidden, 'practice')} rated by fewer than {self.min_answers} "
+                         f"participants.")
         if self.index_gap is not None:
             g = self.index_gap
             lines.append(f"Partners minus client, maturity index: {_signed(g['gap'])} "
@@ -664,10 +743,10 @@ class RoomResult:
         return "\n".join(lines)
 
 
-def _sides(responses: pd.DataFrame) -> tuple[int, int]:
-    """Client and partner participants (anyone not of the client) in the room."""
-    people = responses.drop_duplicates("respondent_id")["organisation_type"]
-    return int(people.eq("client").sum()), int(people.ne("client").sum())
+def _sides(participants: pd.DataFrame) -> tuple[int, int]:
+    """Client and partner participants (anyone not of the client) in the room, from its ``participants``."""
+    client = participants["organisation_type"].eq(CLIENT)
+    return int(participants.loc[client, "n"].sum()), int(participants.loc[~client, "n"].sum())
 
 
 def _interval_text(low, high) -> str:
@@ -681,21 +760,52 @@ def _rms(a: pd.Series, b: pd.Series) -> tuple[float, int]:
     return (float(np.sqrt(((a[both] - b[both]) ** 2).mean())) if n else float("nan")), n
 
 
-#: A client-partner gap smaller than this (in levels) makes no discussion prompt.
-MIN_PROMPT_GAP = 0.5
-#: Participants needed on each side (client, partners) before the room's page shows either side's score. With
-#: one on a side, that side's score is that person's answer; with two, each of them can work out the other's
-#: answer from the side's mean and their own. From three on, no single participant's answer can be recovered
-#: by anyone in the room, which is what the workbook promises ("answers are anonymous in the results").
-MIN_PER_SIDE = 3
-#: Practices the room must have scored to be set against the library's clusters and case studies.
-MIN_OVERLAP = 3
-_TOO_FEW = "too few on one side to compare without identifying anyone"
+def _answer_counts(room: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Per practice: participants who rated it (``n_answered``), and of them client and partner participants."""
+    answered = room[room["score"].notna()]
+    client = answered["organisation_type"].eq(CLIENT)
+    count = lambda rows: rows.groupby("practice_id")["respondent_id"].nunique()  # noqa: E731
+    return pd.DataFrame({"n_answered": count(answered), "n_client": count(answered[client]),
+                         "n_partner": count(answered[~client])}).reindex(fw.practice_ids).fillna(0).astype(int)
 
 
-def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts: int = 3, n_boot: int = 1000,
-               random_state: int = 0, min_respondents: int = 3) -> RoomResult:
-    """Score a room of participants as one group and set it against the library.
+def _keep_only(room: pd.DataFrame, practice_ids) -> pd.DataFrame:
+    """The ratings with every answer to a practice outside ``practice_ids`` blanked (as if nobody rated it): what
+    is scored from them cannot depend on those answers, so no shown number lets anyone work them out."""
+    out = room.copy()
+    out["score"] = out["score"].astype("Int64").where(out["practice_id"].isin(set(practice_ids)), pd.NA)
+    return out
+
+
+def _without_small_intervals(scores, rated: pd.DataFrame, fw: Framework):
+    """``scores`` with every interval blanked that rests on fewer than :data:`MIN_FOR_INTERVAL` participants
+    (per practice: who rated it; per area: who rated any of its practices; the index: who rated any)."""
+    answered = rated[rated["score"].notna()]
+    area_of = dict(zip(fw.practices["practice_id"], fw.practices["area_id"]))
+    by_practice = answered.groupby("practice_id")["respondent_id"].nunique()
+    by_area = (answered.assign(area_id=answered["practice_id"].map(area_of))
+               .groupby("area_id")["respondent_id"].nunique())
+    overall = answered["respondent_id"].nunique()
+
+    def blank(frame: pd.DataFrame, few) -> pd.DataFrame:
+        frame = frame.copy()
+        few = np.asarray(few, dtype=bool)
+        frame.loc[few, ["ci_low", "ci_high"]] = np.nan
+        if "level_uncertain" in frame:  # read from the interval's ends: nothing to read without them
+            frame.loc[few, "level_uncertain"] = False
+        return frame
+
+    practices = blank(scores.practices, scores.practices["practice_id"].map(by_practice).fillna(0) < MIN_FOR_INTERVAL)
+    areas = blank(scores.areas, scores.areas["area_id"].map(by_area).fillna(0) < MIN_FOR_INTERVAL)
+    maturity = blank(scores.maturity, [overall < MIN_FOR_INTERVAL] * len(scores.maturity))
+    return replace(scores, practices=practices, areas=areas, maturity=maturity)
+
+
+def score_room(responses: pd.DataFrame, analysis, *, min_answers: int = MIN_ANSWERS, n_cases: int = 3,
+               n_prompts: int = 3, n_boot: int = 1000, random_state: int = 0,
+               min_respondents: int = 3) -> RoomResult:
+    """Score a room of participants as one group and set it against the library, showing nothing that rests on
+    fewer than ``min_answers`` participants' answers.
 
     Parameters
     ----------
@@ -704,6 +814,11 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     analysis : Analysis
         The library's analysis (:func:`~alliance_research.analysis.analyse`): its latest profiles, clusters and
         case studies are what the room is compared with.
+    min_answers : int
+        The minimum number of participants who rated a practice for the room to show its score
+        (:data:`MIN_ANSWERS`, 3; at least 2). A practice rated by fewer is not shown and is left out of the area
+        scores, the index, the distances, the nearest cases and the prompts; client and partner scores need it
+        on each side. See Notes.
     n_cases : int
         Case studies with the nearest profiles to suggest (plus one "a step ahead" when there is a more mature
         cluster).
@@ -717,42 +832,71 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     Returns
     -------
     RoomResult
+        Only what the room may show; it keeps no participant's answers.
 
     Raises
     ------
     ValueError
-        When the ratings are on another framework than the library's, or the room scored fewer than
-        :data:`MIN_OVERLAP` practices.
+        When ``min_answers`` is below 2 or not a whole number, when the ratings are on another framework than the
+        library's, or when fewer than :data:`MIN_OVERLAP` practices were rated by ``min_answers`` participants or
+        more.
 
     Notes
     -----
-    Distances are root mean square differences of practice scores, :math:`d = \\sqrt{\\frac{1}{P}\\sum_p
-    (s_p^{\\text{room}} - s_p)^2}`, over the :math:`P` practices the room scored: one number in levels of the
+    *What is shown.* A practice's score is shown when at least ``min_answers`` participants rated it (don't
+    know and blank are no rating). Everything built from practice scores (area scores, the maturity index and
+    level, distances to clusters and case studies, the nearest cases, the prompts) is computed from the shown
+    practices only, as if the others had no answers: had a hidden practice entered an area's mean beside shown
+    practices, the area's score and theirs would give it away by differencing. Client and partner scores, their
+    gap and the index gap need ``min_answers`` on each side and are computed over the practices that have them;
+    where one side falls short both are blanked, since the room's score and one side's would give the other
+    away. An interval is shown only when at least :data:`MIN_FOR_INTERVAL` participants lie behind it: with three
+    or fewer, the ends of a percentile bootstrap interval are the lowest and highest participant's own values.
+    Counts (who took part, of which organisation type, how many rated each practice) are shown: they say who
+    answered, not what. This is the threshold rule with secondary (complementary) suppression of statistical
+    disclosure control for tables (Hundepool et al., 2012, ch. 4 and 5), in the spirit of k-anonymity (Sweeney,
+    2002); like them it does not stop someone who knows their own answer from learning about the others' in a
+    small cell whose answers all agree (Machanavajjhala et al., 2007): a larger ``min_answers`` narrows that.
+
+    *Distances* are root mean square differences of practice scores, :math:`d = \\sqrt{\\frac{1}{P}\\sum_p
+    (s_p^{\\text{room}} - s_p)^2}`, over the :math:`P` practices the room shows: one number in levels of the
     scale, so that 0.5 reads "half a level apart on a typical practice". The library's side is its profiles as
     they were clustered (a practice an alliance lacks takes the practice's library mean, as in
     :func:`~alliance_research.clustering.cluster_profiles`), so every distance is over the same practices.
     The room is scored with :func:`~alliance_research.scoring.score_responses` (all participants as one group)
-    and its gaps with :func:`~alliance_research.gaps.perception_gaps`; a side's scores are shown only with
-    :data:`MIN_PER_SIDE` or more participants on each side.
+    and its gaps with :func:`~alliance_research.gaps.perception_gaps`.
+
+    References
+    ----------
+    Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt, E., Spicer, K. & de Wolf,
+    P.-P. (2012). *Statistical Disclosure Control*. Wiley. Sweeney, L. (2002). k-anonymity: a model for
+    protecting privacy. *International Journal of Uncertainty, Fuzziness and Knowledge-Based Systems*, 10(5),
+    557-570. Machanavajjhala, A., Kifer, D., Gehrke, J. & Venkitasubramaniam, M. (2007). l-diversity: privacy
+    beyond k-anonymity. *ACM Transactions on Knowledge Discovery from Data*, 1(1), 3.
     """
     from .clustering import _fill_missing
-    from .gaps import perception_gaps
     from .scoring import score_responses
 
+    k = check_min_answers(min_answers)
     fw = analysis.framework
     if set(responses["practice_id"]) - set(fw.practice_ids):
         raise ValueError("the room's ratings are on another framework than the library's")
     room = responses.assign(alliance_id=ROOM, wave=1)[RESPONSE_COLUMNS]
-    scores = score_responses(room, fw, n_boot=n_boot, random_state=random_state, min_respondents=min_respondents)
+    counts = _answer_counts(room, fw)
+    shown = counts.index[counts["n_answered"] >= k].tolist()
+    if len(shown) < min(MIN_OVERLAP, len(fw.practice_ids)):
+        raise ValueError(f"the room scored {_plural(len(shown), 'practice')} with at least {k} answers (a practice "
+                         f"rated by fewer is not shown, so that no one's answer can be read off it); at least "
+                         f"{MIN_OVERLAP} are needed to set the room against the library")
+    rated = _keep_only(room, shown)
+    scores = _without_small_intervals(
+        score_responses(rated, fw, n_boot=n_boot, random_state=random_state, min_respondents=min_respondents),
+        rated, fw)
     practices = scores.practices.set_index("practice_id")
     library = analysis.latest.profiles().droplevel("wave")
-    own = practices["score"].reindex(fw.practice_ids).astype(float)
-    n_scored = int(own.notna().sum())
-    if n_scored < min(MIN_OVERLAP, len(fw.practice_ids)):
-        raise ValueError(f"the room scored {_plural(n_scored, 'practice')} (the rest don't know or blank); at "
-                         f"least {MIN_OVERLAP} are needed to set it against the library")
+    own = practices["score"].reindex(fw.practice_ids).astype(float)  # blank where not shown
     # the library as it was clustered: its gaps filled with each practice's mean, so that every alliance and
-    # every centre is compared with the room over the same practices (all the room scored)
+    # every centre is compared with the room over the same practices (all the room shows)
     filled = _fill_missing(library.reindex(columns=fw.practice_ids))
 
     centres = analysis.clusters.centres
@@ -763,38 +907,27 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
     centre = centres.loc[nearest_cluster].reindex(fw.practice_ids)
 
     profile = fw.practices[["practice_id", "area_id", "area", "label"]].copy()
-    for column in ("score", "ci_low", "ci_high", "n_answered", "rwg", "low_agreement"):
+    for column in ("score", "ci_low", "ci_high"):
+        profile[column] = practices[column].reindex(profile["practice_id"]).to_numpy()
+    profile["n_answered"] = counts["n_answered"].reindex(profile["practice_id"]).to_numpy()
+    profile["shown"] = profile["n_answered"] >= k
+    for column in ("rwg", "low_agreement"):
         profile[column] = practices[column].reindex(profile["practice_id"]).to_numpy()
     for name, q in (("library_q25", 0.25), ("library_median", 0.5), ("library_q75", 0.75)):
         profile[name] = library.quantile(q).reindex(profile["practice_id"]).to_numpy()
     profile["nearest_centre"] = centre.to_numpy()
 
-    areas = fw.areas[["area_id", "area"]].merge(
-        scores.areas[["area_id", "score", "ci_low", "ci_high"]], on="area_id", how="left")
-    # the library's median area score (not the mean of its practice medians, which no alliance need have)
-    area_median = analysis.latest.profiles("area").droplevel("wave").median().rename("library_median")
-    areas["library_median"] = areas["area_id"].map(area_median).astype(float)
-    by_area = profile.groupby("area_id", sort=False)["nearest_centre"].mean()
-    areas["nearest_centre"] = areas["area_id"].map(by_area).astype(float)
-
+    areas = _area_table(fw, scores, analysis, library, centre, set(shown))
     cases = _cases(analysis, own, library, filled, nearest_cluster, n_cases)
-    all_gaps = perception_gaps(room, fw, n_boot=n_boot, random_state=random_state)
-    owner = all_gaps[all_gaps["comparison"].eq("partners")]
-    gaps = _anonymous(owner[owner["level"].eq("practice")].reset_index(drop=True))
-    index_row = owner[owner["level"].eq("index")]
-    index_gap = None
-    if len(index_row) and pd.notna(index_row["gap"].iloc[0]):
-        r = index_row.iloc[0]
-        if min(int(r["n_client"]), int(r["n_partner"])) >= MIN_PER_SIDE:
-            index_gap = {"gap": float(r["gap"]), "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                         "n_client": int(r["n_client"]), "n_partner": int(r["n_partner"])}
-    prompts = _prompts(fw, profile, gaps, library, analysis, n_prompts)
 
     people = responses.drop_duplicates("respondent_id")
     order = {t: i for i, t in enumerate(ORGANISATION_TYPES)}
     participants = (people.groupby("organisation_type").size().rename("n").reset_index()
                     .sort_values("organisation_type", key=lambda s: s.map(order), kind="mergesort")
                     .reset_index(drop=True))
+    gaps, index_gap = _room_gaps(room, fw, counts, k, n_boot=n_boot, random_state=random_state)
+    prompts = _prompts(fw, profile, gaps, library, analysis, n_prompts)
+
     # one alliance however its name was typed ("Riverside Alliance", "riverside  alliance"): grouped by its
     # slug, shown by its most common spelling
     names = people["alliance"] if "alliance" in people else people["alliance_id"]
@@ -803,29 +936,88 @@ def score_room(responses: pd.DataFrame, analysis, *, n_cases: int = 3, n_prompts
                  .agg(alliance=("alliance", lambda s: s.value_counts().sort_index().idxmax()),  # ties: A-Z
                       n=("alliance", "size"))
                  .reset_index(drop=True))
+    versions = []
+    if "framework_version" in responses:
+        versions = sorted(set(responses["framework_version"].dropna().astype(str)) - {""} - {str(fw.version)})
     fictional = bool(analysis.library.alliances["fictional"].fillna(False).astype(bool).all())
     simulated = bool(responses["simulated"].any()) if "simulated" in responses else False
-    result = RoomResult(responses=responses, scores=scores, profile=profile, areas=areas, clusters=clusters,
+    result = RoomResult(scores=scores, profile=profile, areas=areas, clusters=clusters,
                         nearest_cluster=nearest_cluster, cases=cases, gaps=gaps, index_gap=index_gap,
                         prompts=prompts, participants=participants, alliances=alliances, caveats=[],
                         fictional_library=fictional, simulated=simulated, library_profiles=library, framework=fw,
                         library_path=Path(analysis.library.path),
-                        settings=dict(n_boot=n_boot, random_state=random_state, n_cases=n_cases,
-                                      n_prompts=n_prompts, min_respondents=min_respondents,
-                                      rwg_threshold=RWG_THRESHOLD))
-    result.caveats.extend(_caveats(result))
+                        settings=dict(min_answers=k, min_for_interval=MIN_FOR_INTERVAL, n_boot=n_boot,
+                                      random_state=random_state, n_cases=n_cases, n_prompts=n_prompts,
+                                      min_respondents=min_respondents, rwg_threshold=RWG_THRESHOLD))
+    result.caveats.extend(_caveats(result, versions))
     return result
 
 
-def _anonymous(gaps: pd.DataFrame) -> pd.DataFrame:
-    """The practice gaps with both sides' scores blanked where a side has fewer than :data:`MIN_PER_SIDE`
-    participants who answered; ``comparable`` says which rows keep them."""
+def _area_table(fw: Framework, scores, analysis, library: pd.DataFrame, centre: pd.Series,
+                shown: set) -> pd.DataFrame:
+    """The room's area scores beside the library's median and the nearest centre, each over the same practices:
+    all of the area's when the room shows them all, else the shown ones."""
+    areas = fw.areas[["area_id", "area"]].merge(
+        scores.areas[["area_id", "score", "ci_low", "ci_high", "n_practices", "n_scored"]], on="area_id", how="left")
+    areas = areas.rename(columns={"n_scored": "n_shown"})
+    # the library's median area score (not the mean of its practice medians, which no alliance need have)
+    area_median = analysis.latest.profiles("area").droplevel("wave").median()
+    medians, centres = [], []
+    for area_id in areas["area_id"]:
+        members = fw.practices.loc[fw.practices["area_id"].eq(area_id), "practice_id"].tolist()
+        kept = [p for p in members if p in shown]
+        if len(kept) == len(members):
+            medians.append(float(area_median.get(area_id, np.nan)))
+        elif kept:  # each alliance's area score over the practices the room shows, then their median
+            medians.append(float(library[kept].mean(axis=1).median()))
+        else:
+            medians.append(np.nan)
+        centres.append(float(centre[kept].mean()) if kept else np.nan)
+    areas["library_median"] = medians
+    areas["nearest_centre"] = centres
+    areas["n_practices"] = areas["n_practices"].astype(int)
+    areas["n_shown"] = areas["n_shown"].astype(int)
+    return areas
+
+
+def _room_gaps(room: pd.DataFrame, fw: Framework, counts: pd.DataFrame, k: int, *, n_boot: int,
+               random_state: int) -> tuple[pd.DataFrame, dict | None]:
+    """Client against partners over the practices with ``k`` or more answers on each side (the rest blanked for
+    both sides before anything is computed, so that the index gap cannot give them away), and the index gap."""
+    from .gaps import perception_gaps
+
+    comparable = counts.index[(counts["n_client"] >= k) & (counts["n_partner"] >= k)].tolist()
+    all_gaps = perception_gaps(_keep_only(room, comparable), fw, n_boot=n_boot, random_state=random_state)
+    owner = all_gaps[all_gaps["comparison"].eq("partners")]
+    gaps = owner[owner["level"].eq("practice")].reset_index(drop=True)
+    if len(gaps):  # who rated each practice on each side, as counted before blanking
+        gaps["n_client"] = gaps["id"].map(counts["n_client"]).astype(int)
+        gaps["n_partner"] = gaps["id"].map(counts["n_partner"]).astype(int)
+    gaps = _anonymous(gaps, k)
+    index_row = owner[owner["level"].eq("index")]
+    if not len(index_row) or pd.isna(index_row["gap"].iloc[0]):
+        return gaps, None
+    r = index_row.iloc[0]
+    if min(int(r["n_client"]), int(r["n_partner"])) < k:
+        return gaps, None
+    return gaps, {"gap": float(r["gap"]), "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                  "n_client": int(r["n_client"]), "n_partner": int(r["n_partner"])}
+
+
+def _anonymous(gaps: pd.DataFrame, k: int = MIN_ANSWERS) -> pd.DataFrame:
+    """The practice gaps with both sides' scores blanked where a side has fewer than ``k`` participants who
+    answered; ``comparable`` says which rows keep them."""
     gaps = gaps.copy()
-    comparable = (gaps["n_client"].fillna(0) >= MIN_PER_SIDE) & (gaps["n_partner"].fillna(0) >= MIN_PER_SIDE)
+    if gaps.empty:
+        gaps["comparable"] = pd.Series(dtype=bool)
+        return gaps
+    comparable = (gaps["n_client"].fillna(0) >= k) & (gaps["n_partner"].fillna(0) >= k)
     hidden = [c for c in ("client_score", "partner_score", "gap", "ci_low", "ci_high") if c in gaps]
     gaps[hidden] = gaps[hidden].astype(float).where(comparable)
     if "flagged" in gaps:
         gaps["flagged"] = gaps["flagged"].fillna(False).astype(bool) & comparable
+    if "ci_excludes_zero" in gaps:
+        gaps["ci_excludes_zero"] = gaps["ci_excludes_zero"].fillna(False).astype(bool) & comparable
     gaps["comparable"] = comparable.astype(bool)
     return gaps
 
@@ -919,57 +1111,70 @@ def _prompts(fw: Framework, profile: pd.DataFrame, gaps: pd.DataFrame, library: 
     return prompts
 
 
-def _caveats(result: RoomResult) -> list[str]:
-    """Honest reading: what makes the room's view less certain than it looks."""
+def _quoted(labels, most: int = 5) -> str:
+    labels = list(labels)
+    shown = ", ".join(f"\u201c{label}\u201d" for label in labels[:most])
+    return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
+
+
+def _caveats(result: RoomResult, versions=()) -> list[str]:
+    """Honest reading: what makes the room's view less certain than it looks, and what it does not show."""
     out = []
     n = result.n_participants
+    k = result.min_answers
     if n < result.settings["min_respondents"]:
         out.append(f"Only {_plural(n, 'participant')}: the profile is one or two people's view, and its intervals "
                    f"are too narrow to trust (the bootstrap understates uncertainty for very small groups).")
     elif n < 8:
         out.append(f"{n} participants: the intervals are wide; read differences under about half a level as "
                    f"no difference.")
+    hidden = result.profile[~result.profile["shown"]]
+    if len(hidden):
+        out.append(f"{_plural(len(hidden), 'practice')} not shown, rated by fewer than {k} participants: "
+                   f"{_quoted(hidden['label'])}. A score from so few answers would give someone's answer away, "
+                   f"so these practices are also left out of the area scores, the index, the distances to the "
+                   f"library and the prompts.")
+    no_interval = result.profile[result.profile["shown"] & result.profile["ci_low"].isna()]
+    if len(no_interval):
+        out.append(f"{_plural(len(no_interval), 'practice')} shown without an interval, rated by fewer than "
+                   f"{MIN_FOR_INTERVAL} participants: the interval's ends would be the lowest and highest answers "
+                   f"given.")
     low = result.profile[result.profile["low_agreement"].fillna(False).astype(bool)]
     if len(low):
-        shown = ", ".join(f"\u201c{label}\u201d" for label in low["label"].head(5))
-        more = f" and {len(low) - 5} more" if len(low) > 5 else ""
         out.append(f"The room disagrees on {_plural(len(low), 'practice')} (rwg below {RWG_THRESHOLD:g}): "
-                   f"{shown}{more}. "
-                   f"A mean hides disagreement: ask who chose what, and why.")
+                   f"{_quoted(low['label'])}. A mean hides disagreement: ask who chose what, and why.")
     answered = result.profile["n_answered"].fillna(0) / max(n, 1)
     unknown = result.profile[answered < 0.5]
     if len(unknown):
         out.append(f"Fewer than half the room could rate {_plural(len(unknown), 'practice')} (don't know or "
                    f"blank): " + ", ".join(f"\u201c{label}\u201d" for label in unknown["label"].head(5))
                    + ". Not knowing is a finding too.")
-    scored = int(result.profile["score"].notna().sum())
+    scored = int(result.profile["shown"].sum())
     total = len(result.profile)
     if scored < total / 2:
-        out.append(f"The room scored only {scored} of {total} practices: its distances to the clusters and case "
+        out.append(f"The room shows only {scored} of {total} practices: its distances to the clusters and case "
                    f"studies rest on those alone, and the nearest cluster may differ once the rest are rated.")
-    n_client, n_partner = _sides(result.responses)
+    n_client, n_partner = _sides(result.participants)
     if not n_client or not n_partner:
         out.append("No client-versus-partner comparison: the room needs participants from both the client and its "
                    "partners.")
     elif result.index_gap is None:
         out.append(f"No client-versus-partner comparison: {n_client} client and {n_partner} partner "
-                   f"participants are {_TOO_FEW} (it needs at least {MIN_PER_SIDE} on each side).")
+                   f"participants are {_TOO_FEW} (it needs at least {k} on each side who rated the same "
+                   f"practices).")
     else:
         g = result.index_gap
-        hidden = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
-        if hidden:
-            out.append(f"{_plural(hidden, 'practice')} not compared between client and partners: "
-                       f"{_TOO_FEW} (fewer than {MIN_PER_SIDE} answered on a side).")
+        not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
+        if not_compared:
+            out.append(f"{_plural(not_compared, 'practice')} not compared between client and partners: "
+                       f"{_TOO_FEW} (fewer than {k} answered on a side).")
         if min(g["n_client"], g["n_partner"]) < 5:
             out.append(f"The client-partner gaps rest on {g['n_client']} client and {g['n_partner']} partner "
                        f"participants: treat them as questions, not findings.")
-    if "framework_version" in result.responses:
-        versions = sorted(set(result.responses["framework_version"].dropna().astype(str)) - {""}
-                          - {str(result.framework.version)})
-        if versions:
-            out.append(f"Some workbooks were made from version {', '.join(versions)} of the rubric; the library "
-                       f"is scored on version {result.framework.version}. Check that the practices and their "
-                       f"descriptors have not changed in between.")
+    if versions:
+        out.append(f"Some workbooks were made from version {', '.join(versions)} of the rubric; the library "
+                   f"is scored on version {result.framework.version}. Check that the practices and their "
+                   f"descriptors have not changed in between.")
     if len(result.alliances) > 1:
         out.append(f"The room rated {len(result.alliances)} different alliances; the profile pools them.")
     if result.fictional_library:
@@ -988,19 +1193,40 @@ def _caveats(result: RoomResult) -> list[str]:
 ROOM_FIGURES = ("profile", "gaps")
 
 
-def room_figures(result: RoomResult) -> dict:
+def _check_room(result: RoomResult, min_answers) -> int:
+    """The minimum a page of ``result`` follows: the room's own, which ``min_answers`` (when given) must equal."""
+    if min_answers is None:
+        return result.min_answers
+    k = check_min_answers(min_answers)
+    if k != result.min_answers:
+        # what a room shows is computed from the practices it shows (areas, index, distances), so a page can
+        # neither hide more nor show more afterwards without letting the difference be worked out
+        raise ValueError(f"the room was scored with min_answers={result.min_answers}, not {k}: score it again "
+                         f"with score_room(..., min_answers={k})")
+    return k
+
+
+def room_figures(result: RoomResult, *, min_answers: int | None = None) -> dict:
     """The page's figures as matplotlib axes: ``"profile"`` (the room's practice profile against the library's
-    interquartile band, median and the nearest cluster's centre) and, when the room has both sides,
-    ``"gaps"`` (client against partners, on the practices with :data:`MIN_PER_SIDE` or more answers each
-    side)."""
+    interquartile band, median and the nearest cluster's centre; a practice the room does not show is not drawn)
+    and, when the room has both sides, ``"gaps"`` (client against partners, on the practices with the room's
+    ``min_answers`` or more answers on each side). ``min_answers``, when given, must be the room's own
+    (:func:`score_room` applies it)."""
     from . import plotting
 
+    _check_room(result, min_answers)
     label = "Simulated room" if result.simulated else "The room"
     nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
     figures = {"profile": plotting.plot_profile(
         result.scores, ROOM, 1, kind="line", library=result.library_profiles, label=label,
         reference=result.profile.set_index("practice_id")["nearest_centre"],
         reference_label=f"Centre of cluster {result.nearest_cluster} ({nearest['name'].split(':')[0]})")}
+    # the room's line breaks at a practice it does not show; the figure says why, where the point would be, so
+    # that it reads the same away from the page
+    ax = figures["profile"]
+    for x in np.flatnonzero(~result.profile["shown"].to_numpy(dtype=bool)):
+        ax.text(x, result.framework.min_score + 0.08, f"not shown:\nfewer than {result.min_answers} answers",
+                rotation=90, ha="center", va="bottom", fontsize="x-small", color="0.35")
     shown = result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
     if not shown.empty and shown["gap"].notna().any():  # only practices with enough people on both sides
         ax = plotting.plot_perception_gaps(shown, ROOM, 1, framework=result.framework)
@@ -1023,43 +1249,52 @@ def _links(result: RoomResult, page_dir: Path, link_base: str | None, link_suffi
 
 
 def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
-                link_suffix: str | None = None, figures: dict[str, str] | None = None) -> str:
+                link_suffix: str | None = None, figures: dict[str, str] | None = None,
+                min_answers: int | None = None) -> str:
     """The room's page as standalone HTML.
 
     Links to the case studies are ``<link_base><alliance_id><link_suffix>``: e.g. ``link_base="../alliances/"``
     (suffix ``.html`` by default) for the write-ups of a built report one folder up. With ``link_base=None`` they
     point at the library's dossiers (``casestudies/<id>.md``), relative to ``out_dir``, the folder the page will
-    be in. ``figures`` maps ``"profile"`` and ``"gaps"`` to image paths relative to the page.
+    be in. ``figures`` maps ``"profile"`` and ``"gaps"`` to image paths relative to the page. The page shows what
+    ``result`` shows and says what it does not; ``min_answers``, when given, must be the room's own.
     """
     from .writeups import environment
 
+    k = _check_room(result, min_answers)
     links = _links(result, Path(out_dir), link_base, link_suffix)
     nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
     labels = dict(zip(result.framework.practices["practice_id"], result.framework.practices["label"]))
     gaps = result.gaps.dropna(subset=["gap"])
     gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
     gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
-    n_client, n_partner = _sides(result.responses)
-    hidden = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
+    n_client, n_partner = _sides(result.participants)
+    not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
     return environment("html").get_template("workshop.html.j2").render(
         r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
-        n_client=n_client, n_partner=n_partner, n_hidden=hidden, min_per_side=MIN_PER_SIDE, too_few=_TOO_FEW,
+        n_client=n_client, n_partner=n_partner, n_hidden=not_compared, min_answers=k,
+        min_for_interval=MIN_FOR_INTERVAL, too_few=_TOO_FEW, hidden=result.hidden_practices.to_dict("records"),
         cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
         areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
         participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
 
 
 def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
-               link_suffix: str | None = None) -> list[Path]:
+               link_suffix: str | None = None, min_answers: int | None = None) -> list[Path]:
     """Write ``room.html`` and its figures (``figures/room-profile.png`` and, with enough participants on both
     sides, ``figures/room-gaps.png``) into ``out_dir``: everything is made in a temporary folder beside it and
     moved in at the end, and a figure of an earlier room that this room does not have is removed. Other files in
-    ``out_dir`` are left alone. Links as in :func:`render_room`. Returns the files written."""
+    ``out_dir`` are left alone. Links as in :func:`render_room`. Returns the files written.
+
+    Nothing written rests on fewer than the room's ``min_answers`` answers (see :func:`score_room`, which applies
+    it): ``min_answers``, when given, must be the one the room was scored with, or ValueError (score it again).
+    """
     import matplotlib
     import matplotlib.pyplot as plt
 
     from .plotting import _save_png
 
+    _check_room(result, min_answers)
     matplotlib.use("Agg")
     out = Path(out_dir)
     if link_base is None:
@@ -1088,26 +1323,28 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
 def build_room(files, out: str | Path, *, library: str | Path | None = None,
                framework: Framework | str | Path | None = None, link_base: str | None = None,
                link_suffix: str | None = None, n_boot: int = 1000, random_state: int = 0,
-               analysis=None) -> tuple[RoomResult, list[Path]]:
+               min_answers: int = MIN_ANSWERS, analysis=None) -> tuple[RoomResult, list[Path]]:
     """What ``alliance-research workshop score`` does: read the workbooks, analyse the library, score the room
     and write its page into the folder ``out``, replacing it as a whole.
 
     The workbooks are read first, so bad ones fail fast and nothing is written (:class:`LibraryError` lists every
     problem). ``out`` is only replaced when it is empty or holds an earlier room (marked by
-    ``.alliance-research-workshop``). ``analysis`` skips the library's analysis when given. Returns the room and
-    the files written.
+    ``.alliance-research-workshop``). ``min_answers`` is the minimum number of answers behind anything the page
+    shows (:func:`score_room`). ``analysis`` skips the library's analysis when given. Returns the room and the
+    files written.
     """
     from .analysis import analyse
     from .library import load_library
     from .report import _check_replaceable, _swap
 
+    k = check_min_answers(min_answers)  # before any work: a bad minimum is the caller's mistake, not the data's
     out = Path(out)
     _check_replaceable(out, MARKER)
     fw = _framework(framework, library)
     responses = read_workbooks(files, fw)
     if analysis is None:
         analysis = analyse(load_library(library, framework=fw), random_state=random_state, n_boot=n_boot)
-    room = score_room(responses, analysis, n_boot=n_boot, random_state=random_state)
+    room = score_room(responses, analysis, min_answers=k, n_boot=n_boot, random_state=random_state)
     if link_base is None:  # the dossiers, relative to where the page ends up (not the temporary folder)
         link_base, link_suffix = _dossier_base(room, out), link_suffix or ".md"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -1126,20 +1363,53 @@ def build_room(files, out: str | Path, *, library: str | Path | None = None,
 # a live session
 
 
-def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance: str = "Our alliance"):
-    """Sliders for a live session in JupyterLab: each participant (or table) sets a slider per practice and
-    adds their answers; the room's view updates after each.
+def room_view(result: RoomResult, *, min_answers: int | None = None) -> str:
+    """The room as one HTML fragment for a notebook or the live session's widget: the summary, the prompts, the
+    caveats and the figures (as embedded PNG images). It shows what ``result`` shows, like the page."""
+    import base64
+    import html
+    import io
 
-    Returns an ``ipywidgets.VBox`` with attributes ``room`` (the latest :class:`RoomResult`, or None),
-    ``responses`` (the answers so far, long format), ``add`` and ``clear`` (the buttons) and ``sliders`` (by
-    practice id). Raises ``ImportError`` without ipywidgets: use the workbooks then.
+    import matplotlib.pyplot as plt
+
+    _check_room(result, min_answers)
+    parts = [f"<pre>{html.escape(result.describe())}</pre>", "<p><b>Questions for the room</b></p>", "<ol>"]
+    parts += [f"<li><b>{html.escape(p['area'])}.</b> {html.escape(p['text'])}</li>" for p in result.prompts]
+    parts += ["</ol>", "<p><b>Reading it honestly</b></p>", "<ul>"]
+    parts += [f"<li>{html.escape(c)}</li>" for c in result.caveats]
+    parts.append("</ul>")
+    for key, ax in room_figures(result).items():
+        buffer = io.BytesIO()
+        ax.figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
+        plt.close(ax.figure)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        parts.append(f'<img alt="room-{key}" src="data:image/png;base64,{data}">')
+    return "\n".join(parts)
+
+
+def room_widget(analysis, *, min_answers: int = MIN_ANSWERS, n_boot: int = 200, random_state: int = 0,
+                alliance: str = "Our alliance"):
+    """Sliders for a live session in JupyterLab: each participant (or table) sets a slider per practice and
+    adds their answers; when everyone has, the facilitator shows the room.
+
+    The room is shown once, with the same minimum as the page (``min_answers``, :func:`score_room`): two views
+    of one room that differ by one participant would show that participant's answers by subtraction, so after
+    *Show the room* no more answers can be added (*Start again* begins a new room). Nothing is shown before
+    then: the answers are kept inside the widget, not for display, and the view appears only when the room
+    has at least :data:`MIN_OVERLAP` practices rated by ``min_answers`` participants (else the status line says
+    what is missing and more answers can be added).
+
+    Returns an ``ipywidgets.VBox`` with attributes ``room`` (the :class:`RoomResult` shown, or None), ``view``
+    (an ``ipywidgets.HTML`` holding the room as shown: :func:`room_view`), ``n_participants`` (answers added so
+    far, a count), ``min_answers``, ``add``, ``show`` and ``clear`` (the buttons), ``status`` and ``sliders``
+    (by practice id). Raises ``ImportError`` without ipywidgets (use the workbooks then) and ValueError for a
+    ``min_answers`` below 2.
     """
     import html
 
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import display
 
+    k = check_min_answers(min_answers)
     fw = analysis.framework
     options = [fw.dont_know] + [f"{score} {name}" for score, name in fw.level_names.items()]
     org_type = widgets.Dropdown(options=list(ORGANISATION_TYPES), value="client", description="Organisation")
@@ -1153,42 +1423,58 @@ def room_widget(analysis, *, n_boot: int = 200, random_state: int = 0, alliance:
         sliders[p.practice_id] = slider
         rows.append(widgets.HBox([widgets.Label(p.label, layout=widgets.Layout(width="300px")), slider]))
     add = widgets.Button(description="Add these answers", button_style="primary")
+    show = widgets.Button(description="Show the room")
     clear = widgets.Button(description="Start again")
     status = widgets.Label("No answers yet.")
-    output = widgets.Output()
-    box = widgets.VBox([widgets.HBox([name, org_type]), *rows, widgets.HBox([add, clear, status]), output])
-    box.room, box.responses, box.sliders, box.add, box.clear = None, pd.DataFrame(), sliders, add, clear
-    box.organisation_type, box.alliance = org_type, name
+    view = widgets.HTML("")
+    box = widgets.VBox([widgets.HBox([name, org_type]), *rows, widgets.HBox([add, show, clear]), status, view])
+    box.room, box.view, box.sliders, box.add, box.show, box.clear = None, view, sliders, add, show, clear
+    box.organisation_type, box.alliance, box.status, box.min_answers = org_type, name, status, k
+    box.n_participants = 0
+    answers: list[pd.DataFrame] = []  # the raw answers: inside the widget only, never displayed
 
     def on_add(_):
-        n = box.responses["respondent_id"].nunique() if len(box.responses) else 0
-        respondent = f"participant-{n + 1:02d}"
+        if box.room is not None:  # shown already: a second view would give the newcomer's answers away
+            return
+        respondent = f"participant-{box.n_participants + 1:02d}"
         rows = [(_slug(name.value, "alliance"), 1, respondent, org_type.value, org_type.value, practice_id,
                  fw.parse_answer(slider.value), None, name.value, "", False, str(fw.version))
                 for practice_id, slider in sliders.items()]
         new = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + ["alliance", "file", "simulated", "framework_version"])
         new["score"] = new["score"].astype("Int64")
-        box.responses = pd.concat([box.responses, new], ignore_index=True) if len(box.responses) else new
+        answers.append(new)
+        box.n_participants += 1
         for slider in sliders.values():
             slider.value = fw.dont_know
-        status.value = f"{_plural(n + 1, 'participant')} so far."
-        if box.responses["score"].notna().any():
-            box.room = score_room(box.responses, analysis, n_boot=n_boot, random_state=random_state)
-            output.clear_output(wait=True)
-            with output:
-                print(box.room.describe())
-                print()
-                for i, prompt in enumerate(box.room.prompts, start=1):
-                    print(f"{i}. {prompt['text']}")
-                for ax in room_figures(box.room).values():
-                    display(ax.figure)
-                    plt.close(ax.figure)
+        status.value = (f"{_plural(box.n_participants, 'participant')} so far. Show the room when everyone has "
+                        f"added their answers.")
+
+    def on_show(_):
+        if box.room is not None or not answers:
+            return
+        responses = pd.concat(answers, ignore_index=True)
+        if responses["score"].isna().all():
+            status.value = f"{_plural(box.n_participants, 'participant')} so far, none rated a practice yet."
+            return
+        try:
+            room = score_room(responses, analysis, min_answers=k, n_boot=n_boot, random_state=random_state)
+        except ValueError as err:  # too few answers yet: say what is missing, show nothing, accept more answers
+            status.value = f"Not shown yet: {err}. Add more answers."
+            return
+        box.room = room
+        view.value = room_view(room)
+        add.disabled = show.disabled = True
+        status.value = (f"The room of {_plural(box.n_participants, 'participant')}. To add answers, start "
+                        f"again: a second view with one more participant would show that participant's answers.")
 
     def on_clear(_):
-        box.responses, box.room = pd.DataFrame(), None
+        answers.clear()
+        box.room, box.n_participants = None, 0
+        view.value = ""
+        add.disabled = show.disabled = False
         status.value = "No answers yet."
-        output.clear_output()
 
     add.on_click(on_add)
+    show.on_click(on_show)
     clear.on_click(on_clear)
     return box

@@ -256,13 +256,17 @@ def test_links_can_point_at_a_built_report(room, analysis, tmp_path):
 def test_a_room_without_the_client_has_no_gaps_and_says_so(template, analysis, tmp_path):
     folder = tmp_path / "partners"
     folder.mkdir()
-    for i in range(2):
-        fill(template, folder / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor")
+    for i in range(3):
+        fill(template, folder / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor", participant=f"P{i}")
     result, written = workshop.build_room(folder, tmp_path / "page", analysis=analysis, n_boot=50)
     assert result.gaps.empty and result.index_gap is None
     assert [p["kind"] for p in result.prompts] == ["low", "low", "low"]
     assert any("No client-versus-partner comparison" in c for c in result.caveats)
-    assert any(c.startswith("Only 2 participants") for c in result.caveats)
+    assert any(c.startswith("3 participants: the intervals are wide") for c in result.caveats)
+    # three answers per practice: shown, but without intervals (their ends would be the lowest and highest answer)
+    assert result.profile["shown"].all() and result.profile["ci_low"].isna().all()
+    assert pd.isna(result.maturity["ci_low"])  # three participants behind the index too
+    assert any(f"{len(FW.practice_ids)} practices shown without an interval" in c for c in result.caveats)
     assert {p.name for p in written} == {"room.html", "room-profile.png"}
     assert "No comparison: the room needs participants" in (tmp_path / "page" / "room.html").read_text("utf-8")
 
@@ -387,9 +391,10 @@ def test_cli_template_then_score(tmp_path, capsys):
     assert "1 client and 2 partner participants are too few on one side to compare without identifying anyone" \
         in page
     assert "The largest gaps" not in page and not (out / "figures" / "room-gaps.png").exists()
-    # a second run replaces the page it wrote
-    assert main(["workshop", "score", str(tmp_path / "t0.xlsx"), str(tmp_path / "t1.xlsx"), "--out", str(out),
-                 "--n-boot", "20"]) == 0
+    # a second run replaces the page it wrote; two participants need --min-answers 2 to show anything (at the
+    # default, nothing: test_a_room_of_two_shows_nothing_unless_min_answers_is_two)
+    two = [str(tmp_path / "t0.xlsx"), str(tmp_path / "t1.xlsx")]
+    assert main(["workshop", "score", *two, "--out", str(out), "--n-boot", "20", "--min-answers", "2"]) == 0
     assert "2 participants" in capsys.readouterr().out
 
 
@@ -419,10 +424,10 @@ def test_cli_refuses_a_folder_it_did_not_write_and_a_template_not_xlsx(room, tmp
 # the live session
 
 
-def test_the_widget_adds_participants_and_updates_the_room(analysis):
+def test_the_widget_adds_participants_and_shows_the_room_once(analysis):
     pytest.importorskip("ipywidgets")
     box = workshop.room_widget(analysis, n_boot=20)
-    assert set(box.sliders) == set(FW.practice_ids)
+    assert set(box.sliders) == set(FW.practice_ids) and box.min_answers == workshop.MIN_ANSWERS
 
     def add(org_type: str, option: int) -> None:
         for slider in box.sliders.values():
@@ -432,20 +437,30 @@ def test_the_widget_adds_participants_and_updates_the_room(analysis):
 
     add("client", 1)  # 0 Not in place
     add("contractor", -1)  # the top level
-    assert box.room is not None and box.room.n_participants == 2
-    assert box.responses["score"].tolist() == [0] * len(FW.practice_ids) + [FW.max_score] * len(FW.practice_ids)
-    # one on each side: no gap (it would be two people's own answers), no gap prompt
-    assert box.room.index_gap is None and box.room.gaps["gap"].isna().all()
-    assert all(p["kind"] == "low" for p in box.room.prompts)
+    assert box.n_participants == 2 and box.room is None and box.view.value == ""  # nothing shown while adding
+    box.show.click()  # two answers per practice: too few to show anything, and more can still be added
+    assert box.room is None and box.view.value == "" and not box.add.disabled
+    assert "Not shown yet" in box.status.value and "at least 3 answers" in box.status.value
     for _ in range(workshop.MIN_PER_SIDE - 1):
         add("client", 1)
         add("designer", -1)
+    assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
+    box.show.click()
     assert box.room.n_participants == 2 * workshop.MIN_PER_SIDE
     assert box.room.index_gap["gap"] == FW.max_score
     assert box.room.prompts[0]["kind"] == "gap"
-    assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
+    assert "Partners minus client, maturity index: +4.0" in box.view.value
+    assert box.view.value.count('<img alt="room-') == 2
+    # shown once: a second view with one more participant would show that participant's answers by subtraction
+    assert box.add.disabled and box.show.disabled
+    shown = box.view.value
+    add("client", 3)
+    box.show.click()
+    assert box.n_participants == 2 * workshop.MIN_PER_SIDE and box.view.value == shown
     box.clear.click()
-    assert box.room is None and box.responses.empty
+    assert box.room is None and box.n_participants == 0 and box.view.value == "" and not box.add.disabled
+    with pytest.raises(ValueError, match="min_answers must be 2 or more"):
+        workshop.room_widget(analysis, min_answers=1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -536,7 +551,7 @@ def test_a_formula_without_a_saved_result_is_a_problem(template, tmp_path):
 def test_another_rubric_version_is_read_with_a_caveat(template, analysis, tmp_path):
     folder = tmp_path / "versions"
     folder.mkdir()
-    for i, org_type in enumerate(["client", "contractor"]):
+    for i, org_type in enumerate(["client", "contractor", "designer"]):
         path = fill(template, folder / f"v{i}.xlsx", _answers(org_type, i), org_type=org_type)
     wb = openpyxl.load_workbook(path)
     wb[workshop.LISTS_SHEET]["E2"] = "0.9"
@@ -545,7 +560,8 @@ def test_another_rubric_version_is_read_with_a_caveat(template, analysis, tmp_pa
     assert sorted(set(responses["framework_version"])) == sorted({"0.9", str(FW.version)})
     result = workshop.score_room(responses, analysis, n_boot=20)
     assert any("version 0.9 of the rubric" in c for c in result.caveats)
-    same = workshop.score_room(workshop.read_workbooks(folder / "v0.xlsx"), analysis, n_boot=20)
+    same = workshop.score_room(workshop.read_workbooks([folder / "v0.xlsx", folder / "v1.xlsx"]), analysis,
+                               n_boot=20, min_answers=2)
     assert not any("of the rubric" in c for c in same.caveats)
 
 
@@ -598,25 +614,31 @@ def test_distances_use_the_library_as_clustered_and_few_practices_are_flagged(te
     assert distances[first] != pytest.approx(overlap_only)
     assert not any("scored only" in c for c in result.caveats)
 
-    # a room that scored few practices: a caveat under half, an error under the minimum overlap
+    # a room that shows few practices: a caveat under half, an error under the minimum overlap; a practice counts
+    # when at least min_answers rated it (here every participant rated 5, and one of them every practice)
     few = {p: (_level(2) if i < 5 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
     sparse = tmp_path / "sparse"
     sparse.mkdir()
-    fill(template, sparse / "s.xlsx", few)
+    fill(template, sparse / "s0.xlsx", few, participant="A")
+    fill(template, sparse / "s1.xlsx", few, participant="B")
+    fill(template, sparse / "s2.xlsx", {p: _level(1) for p in FW.practice_ids}, participant="C")
     result = workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
-    assert any(f"scored only 5 of {len(FW.practice_ids)} practices" in c for c in result.caveats)
+    assert any(f"shows only 5 of {len(FW.practice_ids)} practices" in c for c in result.caveats)
+    assert result.profile["shown"].sum() == 5 and result.profile["score"].notna().sum() == 5
     two = {p: (_level(2) if i < 2 else FW.dont_know) for i, p in enumerate(FW.practice_ids)}
-    fill(template, sparse / "s.xlsx", two)
-    with pytest.raises(ValueError, match="the room scored 2 practices"):
+    for name in ("s0.xlsx", "s1.xlsx"):
+        fill(template, sparse / name, two, participant=name)
+    with pytest.raises(ValueError, match="the room scored 2 practices with at least 3 answers"):
         workshop.score_room(workshop.read_workbooks(sparse), analysis, n_boot=20)
 
 
 def test_the_page_names_the_rubric_scale_and_counts_in_words(room, analysis, tmp_path):
     import dataclasses
 
-    one = workshop.score_room(workshop.read_workbooks(room / "table-1.xlsx"), analysis, n_boot=20)
+    one = workshop.score_room(workshop.read_workbooks([room / f"table-{i}.xlsx" for i in (1, 4, 5, 6)]), analysis,
+                              n_boot=20)
     page = workshop.render_room(one, tmp_path)
-    assert "1 participant (1 client)" in page and "1 participants" not in page
+    assert "4 participants (1 client, 2 contractor, 1 designer)" in page and "1 clients" not in page
 
     class Shifted:  # the same rubric as if its scale started at 1: the page must take its lowest level from it
         min_score = 1
@@ -645,7 +667,9 @@ def test_write_room_removes_a_figure_the_new_room_does_not_have(room, template, 
     assert (out / "figures" / "room-gaps.png").is_file()
     partners = tmp_path / "partners"
     partners.mkdir()
-    fill(template, partners / "p.xlsx", _answers("contractor", 0), org_type="contractor")
+    for i in range(3):
+        fill(template, partners / f"p{i}.xlsx", _answers("contractor", i), org_type="contractor",
+             participant=f"P{i}")
     workshop.write_room(workshop.score_room(workshop.read_workbooks(partners), analysis, n_boot=20), out)
     assert not (out / "figures" / "room-gaps.png").exists()
     assert (out / "figures" / "room-profile.png").is_file() and (out / "notes.txt").is_file()
@@ -662,5 +686,265 @@ def test_cli_a_library_too_small_or_a_room_too_sparse_exits_2(template, small_li
     fill(template, path, {p: FW.dont_know for p in FW.practice_ids[1:]} | {FW.practice_ids[0]: _level(2)})
     assert main(["workshop", "score", str(path), "--out", str(out), "--n-boot", "10"]) == 2
     err = capsys.readouterr().err
-    assert "cannot score the room: the room scored 1 practice" in err and not out.exists()
+    assert "cannot score the room: the room scored 0 practices with at least 3 answers" in err and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lib", "t.xlsx"]  # no temporary folder left either
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# anonymity: nothing a room shows rests on fewer than min_answers participants' answers
+#
+# Each test builds two rooms that differ only in an answer that too few people gave to be shown, and checks that
+# everything the room shows is the same for both: the page and its PNG files byte for byte, the data drawn in
+# the figures, every table and sentence of the RoomResult, and the widget's view. If any of them depended on
+# that answer, it could be worked out from them. A control with enough answers shows that the same comparison
+# does tell the rooms apart (so each test could fail).
+
+#: A practice in the first area, beside practices that are shown: an area mean over all of them would give it away.
+HIDDEN = FW.practice_ids[4]
+_EXTRA = ["alliance", "file", "simulated", "framework_version"]
+
+
+def _ratings(people: list[tuple[str, str]], answers: dict) -> pd.DataFrame:
+    """Long ratings as :func:`workshop.read_workbooks` returns them. ``people``: (respondent, organisation type);
+    ``answers``: (respondent, practice_id) -> score, or None for don't know."""
+    from alliance_research.library import RESPONSE_COLUMNS
+
+    rows = [("riverside-alliance", 1, who, org_type, org_type, practice_id, answers.get((who, practice_id)), None,
+             "Riverside Alliance", f"{who}.xlsx", False, str(FW.version))
+            for who, org_type in people for practice_id in FW.practice_ids]
+    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS + _EXTRA)
+    out["score"] = out["score"].astype("Int64")
+    return out
+
+
+def _varied(people) -> dict:
+    """Every participant rates every practice, each differently: (i + 2 j) mod 5 for participant i, practice j."""
+    return {(who, p): (i + 2 * j) % 5 for i, (who, _) in enumerate(people) for j, p in enumerate(FW.practice_ids)}
+
+
+FIVE = [("c1", "client"), ("c2", "client"), ("p1", "contractor"), ("p2", "designer"), ("p3", "supplier")]
+
+
+def _five(n_raters: int, answer: int) -> pd.DataFrame:
+    """Five participants; only the first ``n_raters`` rate HIDDEN (the first gives ``answer``, the others 2)."""
+    answers = _varied(FIVE)
+    for i, (who, _) in enumerate(FIVE):
+        answers[(who, HIDDEN)] = (answer if i == 0 else 2) if i < n_raters else None
+    return _ratings(FIVE, answers)
+
+
+def _drawn(ax) -> list:
+    """What a figure shows: every line's, collection's and patch's data, and every text."""
+    import numpy as np
+
+    numbers = lambda values: repr(np.round(np.asarray(values, dtype=float), 9).tolist())  # noqa: E731 (NaN-safe)
+    out = [("line", line.get_label(), numbers(line.get_xdata()), numbers(line.get_ydata())) for line in ax.get_lines()]
+    for c in ax.collections:
+        out.append(("collection", [numbers(p.vertices) for p in c.get_paths()], numbers(c.get_offsets())))
+    out += [("patch", numbers(patch.get_verts())) for patch in ax.patches]
+    texts = [ax.get_title()] + [t.get_text() for t in ax.texts + ax.get_xticklabels() + ax.get_yticklabels()]
+    if ax.get_legend() is not None:
+        texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return out + [("text", texts)]
+
+
+def _room_line(ax, label: str = "The room"):
+    (line,) = [line for line in ax.get_lines() if line.get_label() == label]
+    return line.get_ydata()
+
+
+def _everything_shown(result, folder: Path | None) -> dict:
+    """Everything a facilitator could put on a screen from a room, by where it shows (the files written into
+    ``folder`` unless it is None). The widget's view is :func:`workshop.room_view`, tested with the widget."""
+    shown = {}
+    if folder is not None:
+        written = workshop.write_room(result, folder, link_base="../alliances/")
+        shown = {f"file {p.relative_to(folder).as_posix()}": p.read_bytes() for p in written}
+    for name in ("profile", "areas", "clusters", "cases", "gaps", "participants", "alliances"):
+        shown[f"RoomResult.{name}"] = getattr(result, name).to_csv()
+    for name in ("practices", "areas", "maturity"):
+        shown[f"RoomResult.scores.{name}"] = getattr(result.scores, name).to_csv()
+    for key, ax in workshop.room_figures(result).items():
+        shown[f"figure {key}"] = _drawn(ax)
+    shown.update({"describe": result.describe(), "prompts": repr(result.prompts), "caveats": result.caveats,
+                  "index_gap": repr(result.index_gap)})
+    return shown
+
+
+def _differ(a: dict, b: dict) -> list[str]:
+    return sorted(key for key in set(a) | set(b) if a.get(key) != b.get(key))
+
+
+@pytest.mark.parametrize("n_raters", [1, 2, 3])
+def test_a_practice_rated_by_fewer_than_min_answers_cannot_be_read_off_anything_shown(analysis, tmp_path,
+                                                                                      n_raters):
+    """Five participants, of whom one (then two) rated a practice: its answers change nothing the room shows."""
+    low = workshop.score_room(_five(n_raters, 0), analysis, n_boot=50)
+    high = workshop.score_room(_five(n_raters, 4), analysis, n_boot=50)
+    a, b = _everything_shown(low, tmp_path / "low"), _everything_shown(high, tmp_path / "high")
+    hidden_at = FW.practice_ids.index(HIDDEN)
+    label = FW.practices.set_index("practice_id").loc[HIDDEN, "label"]
+    if n_raters < workshop.MIN_ANSWERS:
+        assert _differ(a, b) == []
+        row = low.profile.set_index("practice_id").loc[HIDDEN]
+        assert not row["shown"] and row["n_answered"] == n_raters
+        assert row[["score", "ci_low", "ci_high", "rwg"]].isna().all()
+        assert pd.isna(_room_line(workshop.room_figures(low)["profile"])[hidden_at])
+        assert "not shown:\nfewer than 3 answers" in a["figure profile"][-1][1]  # the figure says why
+        page = a["file room.html"].decode("utf-8")
+        assert f"Not shown: &ldquo;{escape(label)}&rdquo;. It was rated by fewer than 3 participants" in page
+        assert f"over the {len(FW.practice_ids) - 1} practices shown" in page
+        assert "Not shown: 1 practice rated by fewer than 3 participants." in a["describe"]
+        assert any(c.startswith("1 practice not shown, rated by fewer than 3 participants") for c in a["caveats"])
+        # nothing built from the practices takes it in: area, index and distances are those of the shown ones
+        shown = low.profile[low.profile["shown"]]
+        area = row["area_id"]
+        assert low.areas.set_index("area_id").loc[area, "score"] == pytest.approx(
+            shown.loc[shown["area_id"].eq(area), "score"].mean())
+        assert low.areas.set_index("area_id").loc[area, "n_shown"] == \
+            low.areas.set_index("area_id").loc[area, "n_practices"] - 1
+        assert low.maturity["maturity_index"] == pytest.approx(shown["score"].mean())
+        centre = analysis.clusters.centres.loc[low.nearest_cluster, shown["practice_id"]]
+        assert low.clusters.set_index("cluster").loc[low.nearest_cluster, "distance"] == pytest.approx(
+            float(((shown.set_index("practice_id")["score"] - centre) ** 2).mean() ** 0.5))
+        assert HIDDEN not in {p["practice_id"] for p in low.prompts}
+    else:
+        # the control: three answers are shown, and one of them changing changes what the room shows
+        assert {"file room.html", "file figures/room-profile.png", "figure profile", "RoomResult.profile"} <= \
+            set(_differ(a, b))
+        assert high.profile.set_index("practice_id").loc[HIDDEN, "score"] == pytest.approx(8 / 3)
+        assert _room_line(workshop.room_figures(high)["profile"])[hidden_at] == pytest.approx(8 / 3)
+        assert "Not shown" not in a["file room.html"].decode("utf-8")
+
+
+def _relabelled(clients: set[str]) -> pd.DataFrame:
+    """Six participants rating every practice, each differently; ``clients`` are the client's staff."""
+    people = [(who, "client" if who in clients else "contractor") for who in ("a", "b", "c", "d", "e", "f")]
+    return _ratings(people, _varied([(who, "") for who, _ in people]))
+
+
+def test_a_group_of_two_clients_shows_no_side_score(analysis, tmp_path):
+    """Two clients: with their mean, each would know the other's answers. Which two they are changes nothing."""
+    first = workshop.score_room(_relabelled({"a", "b"}), analysis, n_boot=50)
+    other = workshop.score_room(_relabelled({"a", "c"}), analysis, n_boot=50)
+    a, b = _everything_shown(first, tmp_path / "ab"), _everything_shown(other, tmp_path / "ac")
+    assert _differ(a, b) == []
+    assert first.index_gap is None and not first.gaps["comparable"].any()
+    assert first.gaps[["client_score", "partner_score", "gap", "ci_low", "ci_high"]].isna().all().all()
+    assert "file figures/room-gaps.png" not in a and "figure gaps" not in a
+    page = a["file room.html"].decode("utf-8")
+    assert "No comparison: 2 client and 4 partner participants are too few on one side to compare without " \
+           "identifying anyone" in page
+    # the control: three clients are compared, and which three they are shows
+    three = workshop.score_room(_relabelled({"a", "b", "c"}), analysis, n_boot=50)
+    moved = workshop.score_room(_relabelled({"a", "b", "d"}), analysis, n_boot=50)
+    c, d = _everything_shown(three, None), _everything_shown(moved, None)
+    assert {"RoomResult.gaps", "figure gaps", "index_gap", "prompts"} <= set(_differ(c, d))
+    client = three.gaps.set_index("id")["client_score"]
+    assert client[FW.practice_ids[0]] == pytest.approx((0 + 1 + 2) / 3)  # (i + 2 j) mod 5 for a, b, c at j = 0
+
+
+def test_the_client_partner_gaps_and_index_gap_leave_out_a_practice_one_side_rated_too_few_times(analysis):
+    """Three clients and three partners; one client did not rate HIDDEN, so two client answers remain there. The
+    room shows HIDDEN (five answers) but compares no side on it, and the index gap leaves it out: had it been in,
+    the index gap and the other practices' gaps would give its gap, and with the room's score both sides'."""
+    people = [("c1", "client"), ("c2", "client"), ("c3", "client"), ("p1", "contractor"), ("p2", "designer"),
+              ("p3", "supplier")]
+
+    def room(answer: int):
+        answers = _varied(people)
+        answers[("c1", HIDDEN)], answers[("c2", HIDDEN)] = None, answer
+        return workshop.score_room(_ratings(people, answers), analysis, n_boot=50)
+
+    low, high = room(0), room(4)
+    for result in (low, high):
+        assert result.profile.set_index("practice_id").loc[HIDDEN, "shown"]  # five answers: the room shows it
+        row = result.gaps.set_index("id").loc[HIDDEN]
+        assert (row["n_client"], row["n_partner"], row["comparable"]) == (2, 3, False)
+        assert result.gaps["comparable"].sum() == len(FW.practice_ids) - 1
+        comparable = result.gaps[result.gaps["comparable"]]
+        assert result.index_gap["gap"] == pytest.approx(comparable["gap"].mean())
+    pd.testing.assert_frame_equal(low.gaps, high.gaps)
+    assert low.index_gap == high.index_gap
+    assert _drawn(workshop.room_figures(low)["gaps"]) == _drawn(workshop.room_figures(high)["gaps"])
+    assert low.profile.set_index("practice_id").loc[HIDDEN, "score"] != \
+        high.profile.set_index("practice_id").loc[HIDDEN, "score"]  # the control: the room's own score moves
+
+
+def test_a_room_of_two_shows_nothing_unless_min_answers_is_two(analysis, template, tmp_path):
+    pair = [("c1", "client"), ("p1", "contractor")]
+    messages = set()
+    for answer in (0, 4):
+        answers = _varied(pair)
+        answers[("c1", FW.practice_ids[0])] = answer
+        with pytest.raises(ValueError, match="the room scored 0 practices with at least 3 answers") as caught:
+            workshop.score_room(_ratings(pair, answers), analysis, n_boot=20)
+        messages.add(str(caught.value))
+    assert len(messages) == 1  # the message does not depend on the answers either
+    # nothing is written for it (the command line exits 2 on this ValueError: see the sparse room's test)
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    fill(template, folder / "c.xlsx", _answers("client", 0), org_type="client")
+    fill(template, folder / "p.xlsx", _answers("contractor", 1), org_type="contractor")
+    with pytest.raises(ValueError, match="the room scored 0 practices with at least 3 answers"):
+        workshop.build_room(folder, tmp_path / "screen", analysis=analysis, n_boot=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pair"]
+    # asked for, two answers are shown (the parameter's floor): the room's scores are the pair's means
+    result = workshop.score_room(_ratings(pair, _varied(pair)), analysis, n_boot=20, min_answers=2)
+    assert result.profile["shown"].all() and result.min_answers == 2
+    expected = [((0 + 2 * j) % 5 + (1 + 2 * j) % 5) / 2 for j in range(len(FW.practice_ids))]
+    assert result.profile["score"].tolist() == pytest.approx(expected)
+    assert result.profile["ci_low"].isna().all()  # two answers: an interval would end at each of them
+
+
+def test_the_widget_shows_nothing_a_hidden_answer_changes(analysis):
+    pytest.importorskip("ipywidgets")
+
+    def view(n_raters: int, answer: int) -> str:
+        box = workshop.room_widget(analysis, n_boot=20)
+        for i, (_, org_type) in enumerate(FIVE):
+            for j, (practice_id, slider) in enumerate(box.sliders.items()):
+                score = (i + 2 * j) % 5
+                if practice_id == HIDDEN:
+                    score = (answer if i == 0 else 2) if i < n_raters else None
+                slider.value = FW.dont_know if score is None else slider.options[score + 1]
+            box.organisation_type.value = org_type
+            box.add.click()
+        box.show.click()
+        assert box.room is not None and box.room.n_participants == 5
+        return box.view.value
+
+    assert view(1, 0) == view(1, 4)  # one rater (two: the RoomResult's test, whose view this is)
+    assert view(3, 0) != view(3, 4)  # the control
+
+
+def test_min_answers_is_one_parameter_from_python_to_the_command_line(room, analysis, tmp_path, capsys):
+    responses = workshop.read_workbooks(room)
+    for bad in (1, 0, True, 2.5, "3"):
+        with pytest.raises(ValueError, match="min_answers must be"):
+            workshop.score_room(responses, analysis, n_boot=10, min_answers=bad)
+    result = workshop.score_room(responses, analysis, n_boot=20)
+    assert result.min_answers == workshop.MIN_ANSWERS == 3 and result.settings["min_answers"] == 3
+    with pytest.raises(AttributeError, match="keeps no participant's answers"):
+        result.responses  # noqa: B018
+    # a page follows the room's own minimum: it cannot hide more, or show more, afterwards
+    for call in (lambda: workshop.write_room(result, tmp_path / "x", min_answers=5),
+                 lambda: workshop.render_room(result, tmp_path, min_answers=2),
+                 lambda: workshop.room_figures(result, min_answers=4),
+                 lambda: workshop.room_view(result, min_answers=5)):
+        with pytest.raises(ValueError, match="the room was scored with min_answers=3, not"):
+            call()
+    assert not (tmp_path / "x").exists()
+    assert workshop.render_room(result, tmp_path, min_answers=3) == workshop.render_room(result, tmp_path)
+    # the command line: below 2 is an error (exit 2, nothing written); 7 hides the two practices six rated
+    out = tmp_path / "screen"
+    assert main(["workshop", "score", str(room), "--out", str(out), "--min-answers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--min-answers must be 2 or more; got 1" in err and "Traceback" not in err and not out.exists()
+    assert main(["workshop", "score", str(room), "--out", str(out), "--min-answers", "7", "--n-boot", "20"]) == 0
+    assert "Not shown: 2 practices rated by fewer than 7 participants." in capsys.readouterr().out
+    page = (out / "room.html").read_text(encoding="utf-8")
+    labels = FW.practices.set_index("practice_id")["label"]
+    assert (f"Not shown: &ldquo;{escape(labels[FW.practice_ids[1]])}&rdquo;, "
+            f"&ldquo;{escape(labels[FW.practice_ids[2]])}&rdquo;. Each was rated by fewer than 7 participants") in page
+    assert "every number on this page rests on at least 7 participants" in page
