@@ -118,15 +118,16 @@ def test_caveats_for_can_leave_out_what_the_verdict_says(edge):
 
 def test_the_stability_bootstrap_says_what_it_left_out_and_what_warned():
     # three distinct profiles, each twice: a resample of six draws may hold three alliances or fewer (left out),
-    # or only two distinct profiles, for which k-means warns that it found fewer clusters than asked
+    # or only two distinct profiles, which k-means cannot split into three non-empty clusters (left out too)
     base = np.random.default_rng(0).uniform(0, 4, size=(3, 5))
     profiles = pd.DataFrame(np.repeat(base, 2, axis=0), index=[f"a{i}" for i in range(6)])
     with pytest.warns(ClusterWarning, match=r"the cluster stability rests on \d+ of 50 bootstrap resamples") as w:
         res = cluster_profiles(profiles, k=3, n_boot=50, n_null=0)
     message = str(w[0].message)
     assert "drew too few distinct alliances to recluster and were left out" in message
-    assert "refits warned (first: Number of distinct clusters (2) found smaller than n_clusters (3)" in message
-    left_out = int(message.split(": ")[1].split(" drew")[0])
+    assert "could not be split into 3 non-empty clusters and were left out" in message
+    too_few = int(message.split(": ")[1].split(" drew")[0])
+    unsplit = int(message.split("; ")[1].split(" could")[0])
     used = int(message.split("rests on ")[1].split(" of")[0])
-    assert used + left_out == 50 and left_out > 0
+    assert used + too_few + unsplit == 50 and too_few > 0 and unsplit > 0
     assert np.isfinite(res.stability).all()
