@@ -145,13 +145,16 @@ class ClusterResult:
     distinguishing : DataFrame
         See :func:`distinguishing_practices` (descriptive: no p-values).
     differences : DataFrame
-        See :func:`difference_table`: every practice and pair of clusters with the selective p-value.
+        See :func:`difference_table`: every practice and pair of clusters with the selective p-value (computed
+        on first use).
     method, k, n_boot, random_state, covariance
         What was run (``covariance`` is ``None`` except for ``"gmm"``).
     linkage : ndarray or None
         Ward's linkage matrix (for a dendrogram), rows in ``profiles`` order.
     kmeans : KMeansFit or None
         For ``"kmeans"``: every start's Lloyd path (what the selective test conditions on).
+    profiles : DataFrame or None
+        The profiles clustered, as given (missing scores included).
     probabilities : DataFrame or None
         For ``"gmm"``: each alliance's posterior probability of each cluster.
     imputed : int
@@ -183,7 +186,15 @@ class ClusterResult:
     structure: dict = field(default_factory=dict)
     verdict: str = ""
     kmeans: KMeansFit | None = field(default=None, repr=False)
-    differences: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    profiles: pd.DataFrame | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def differences(self) -> pd.DataFrame:
+        """Every practice and pair of clusters with the selective p-value: :func:`difference_table` of the
+        profiles clustered (computed on first use)."""
+        if self.profiles is None:
+            raise ValueError("this ClusterResult does not keep the profiles it clustered")
+        return difference_table(self.profiles, self)
 
     def summary(self) -> pd.DataFrame:
         """One row per cluster: ``cluster``, ``name``, ``n``, ``mean_score``, ``jaccard_mean`` and ``reading``."""
@@ -817,7 +828,5 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         distinguishing=distinguishing_practices(profiles.astype(float), label_series), method=method, k=k, n_boot=n_boot,
         random_state=random_state, linkage=model if method == "ward" else None, probabilities=probabilities,
         imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict,
-        kmeans=model if method == "kmeans" else None)
-    # a frozen dataclass: the table needs the finished result, so it is set once here
-    object.__setattr__(result, "differences", difference_table(profiles, result))
+        kmeans=model if method == "kmeans" else None, profiles=profiles)
     return result

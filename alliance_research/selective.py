@@ -182,43 +182,49 @@ def lloyd_kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100
 def _forbidden(a: np.ndarray, b: np.ndarray, c: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     """Open intervals of ``delta`` where ``a delta^2 + b delta + c > 0`` (a condition ``<= 0`` fails).
 
-    Every condition holds at ``delta = 0`` (the observed data), so ``c <= 0`` up to rounding; the returned array
-    has one row per interval (``lo``, ``hi``), possibly infinite.
+    Every condition holds at ``delta = 0`` (the observed data), so ``c <= 0`` up to rounding. Conditions that fail
+    on a half-line (linear ones, and parabolas opening upwards, which fail outside their roots) are summarised by
+    the innermost half-line on each side, and a parabola opening downwards, which fails between its roots, is
+    kept only when it reaches between those two: the union is the same, with far fewer intervals to sort.
+    Returns one row per interval (``lo``, ``hi``), possibly infinite.
     """
     a, b, c = (np.asarray(v, dtype=float).ravel() for v in (a, b, c))
-    scale = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.ones_like(a)])
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.maximum(np.abs(c), 1.0))
     a, b, c = a / scale, b / scale, c / scale
-    pieces = []
     linear = np.abs(a) <= tol
-    # b delta + c > 0
     lb, lc = b[linear], c[linear]
-    up = lb > tol
-    down = lb < -tol
-    pieces.append(np.column_stack([-lc[up] / lb[up], np.full(up.sum(), np.inf)]))
-    pieces.append(np.column_stack([np.full(down.sum(), -np.inf), -lc[down] / lb[down]]))
-    flat = ~up & ~down & (lc > tol)  # never satisfied: cannot happen for a condition the data meet
-    pieces.append(np.tile([-np.inf, np.inf], (flat.sum(), 1)))
+    up, down = lb > tol, lb < -tol
+    # b delta + c > 0: beyond -c/b on the side b points to
+    right = [-lc[up] / lb[up]]
+    left = [-lc[down] / lb[down]]
+    broken = bool((~up & ~down & (lc > tol)).any())  # never satisfied: cannot happen for a condition the data meet
     qa, qb, qc = a[~linear], b[~linear], c[~linear]
     disc = qb ** 2 - 4 * qa * qc
     real = disc > tol
+    opens_up = qa > 0
+    broken = broken or bool((opens_up & ~real).any())  # positive everywhere: cannot happen either
+    qa, qb, qc, opens_up = qa[real], qb[real], qc[real], opens_up[real]
     # roots by the numerically stable pair of formulas (no cancellation between -b and sqrt(disc))
-    root = np.sqrt(np.where(real, disc, 0.0))
+    root = np.sqrt(disc[real])
     q = -0.5 * (qb + np.where(qb >= 0, root, -root))
     with np.errstate(divide="ignore", invalid="ignore"):
-        r1 = np.where(real, q / qa, 0.0)
-        r2 = np.where(real & (q != 0), qc / np.where(q == 0, 1.0, q), 0.0)
+        r1 = q / qa
+        r2 = np.where(q != 0, qc / np.where(q == 0, 1.0, q), 0.0)
     lo, hi = np.minimum(r1, r2), np.maximum(r1, r2)
-    opens_up = qa > 0
-    # opening upwards: positive outside the roots
-    sel = opens_up & real
-    pieces.append(np.column_stack([np.full(sel.sum(), -np.inf), lo[sel]]))
-    pieces.append(np.column_stack([hi[sel], np.full(sel.sum(), np.inf)]))
-    sel = opens_up & ~real
-    pieces.append(np.tile([-np.inf, np.inf], (sel.sum(), 1)))  # positive everywhere: cannot happen either
-    # opening downwards: positive between the roots
-    sel = ~opens_up & real
-    pieces.append(np.column_stack([lo[sel], hi[sel]]))
-    return np.concatenate(pieces) if pieces else np.empty((0, 2))
+    left.append(lo[opens_up])
+    right.append(hi[opens_up])
+    inner_left = max((v.max() for v in left if len(v)), default=-np.inf)
+    inner_right = min((v.min() for v in right if len(v)), default=np.inf)
+    middle_lo, middle_hi = lo[~opens_up], hi[~opens_up]
+    reaching = (middle_hi > inner_left) & (middle_lo < inner_right)
+    rows = [np.column_stack([middle_lo[reaching], middle_hi[reaching]])]
+    if inner_left > -np.inf:
+        rows.append(np.array([[-np.inf, inner_left]]))
+    if inner_right < np.inf:
+        rows.append(np.array([[inner_right, np.inf]]))
+    if broken:
+        rows.append(np.array([[-np.inf, np.inf]]))
+    return np.concatenate(rows)
 
 
 def _complement(forbidden: np.ndarray) -> np.ndarray:
@@ -392,9 +398,12 @@ class KMeansTruncation:
         self.current = np.array(current)      # (S, n)
         self.seeds = np.array(seeds)          # (S, k), rows of the initial centroids or -1
         self.k = k
-        own = np.zeros(self.squared.shape, dtype=bool)
-        np.put_along_axis(own, self.current[:, :, None], True, axis=2)
-        self.other = ~own
+        # for the centroids' shifts: each later step's previous assignment as flat (step, cluster) bins
+        later = self.seeds[:, 0] < 0
+        n_later = int(later.sum())
+        self.bins = (np.arange(n_later)[:, None] * k + self.previous[later]).ravel()
+        self.counts = np.bincount(self.bins, minlength=n_later * k).reshape(n_later, k).astype(float)
+        self.c_own = np.take_along_axis(self.squared, self.current[:, :, None], axis=2)
 
     def _centre_shift(self, u: np.ndarray) -> np.ndarray:
         """How far every centroid of every step moves per unit ``delta``: (S, k)."""
@@ -403,13 +412,9 @@ class KMeansTruncation:
         shift[initial] = u[self.seeds[initial]]
         later = ~initial
         if later.any():
-            labels = self.previous[later]
-            sums = np.zeros((labels.shape[0], self.k))
-            counts = np.zeros((labels.shape[0], self.k))
-            rows = np.repeat(np.arange(labels.shape[0]), labels.shape[1])
-            np.add.at(sums, (rows, labels.ravel()), np.tile(u, labels.shape[0]))
-            np.add.at(counts, (rows, labels.ravel()), 1.0)
-            shift[later] = sums / counts
+            n_later = int(later.sum())
+            sums = np.bincount(self.bins, weights=np.tile(u, n_later), minlength=n_later * self.k)
+            shift[later] = sums.reshape(n_later, self.k) / self.counts
         return shift
 
     def intervals(self, members_a, members_b, feature: int) -> np.ndarray:
@@ -425,11 +430,11 @@ class KMeansTruncation:
         e = u[None, :, None] - self._centre_shift(u)[:, None, :]                    # (S, n, k)
         d_own = np.take_along_axis(d, self.current[:, :, None], axis=2)
         e_own = np.take_along_axis(e, self.current[:, :, None], axis=2)
-        c_own = np.take_along_axis(self.squared, self.current[:, :, None], axis=2)
-        # each row stays at least as close to its own centre as to every other one
-        a = (e_own ** 2 - e ** 2)[self.other]
-        b = (2 * d_own * e_own - 2 * d * e)[self.other]
-        c = (c_own - self.squared)[self.other]
+        # each row stays at least as close to its own centre as to every other one (against its own centre the
+        # coefficients are 0: a condition that always holds)
+        a = e_own ** 2 - e ** 2
+        b = 2 * (d_own * e_own - d * e)
+        c = self.c_own - self.squared
         pieces = [_forbidden(a, b, c)]
         # and the kept start keeps the lowest within-cluster sum of squares
         kept = _inertia_coefficients(x, u, labels, self.k, feature)
