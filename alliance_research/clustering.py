@@ -509,8 +509,12 @@ DIFFERENCE_COLUMNS = ["practice_id", "cluster_a", "cluster_b", "n_a", "n_b", "me
 
 
 def _tested_data(profiles: pd.DataFrame, result: ClusterResult) -> np.ndarray:
-    if not isinstance(profiles, pd.DataFrame) or not profiles.index.equals(result.labels.index):
-        raise ValueError("profiles must be the DataFrame that was clustered (same alliances, same order)")
+    same = isinstance(profiles, pd.DataFrame) and profiles.index.equals(result.labels.index)
+    if same and result.profiles is not None:
+        same = profiles.columns.equals(result.profiles.columns) and profiles.equals(result.profiles)
+    if not same:
+        raise ValueError("profiles must be the DataFrame that was clustered (same alliances, same order, same "
+                         "scores)")
     return _fill_missing(profiles).to_numpy()
 
 
@@ -522,7 +526,12 @@ def _members(result: ClusterResult, cluster) -> np.ndarray:
 
 def _sigma(x: np.ndarray, method: str, sigma) -> float:
     if sigma is None:
-        return estimate_sigma(x, method)
+        sigma = estimate_sigma(x, method)
+        if not np.isfinite(sigma) or sigma <= 0:
+            raise ValueError(f"the noise standard deviation estimated from the scores is {sigma!r} (with the "
+                             f"{method} estimator, e.g. when most scores equal their practice's median): give "
+                             f"sigma instead")
+        return sigma
     if not np.isfinite(sigma) or sigma <= 0:
         raise ValueError(f"sigma must be a positive number; got {sigma!r}")
     return float(sigma)
@@ -579,7 +588,9 @@ def difference_test(profiles: pd.DataFrame, result: ClusterResult, cluster_a: in
     Series
         ``practice_id``, ``cluster_a``, ``cluster_b``, ``n_a``, ``n_b``, ``mean_a``, ``mean_b``, ``difference``
         (``mean_a - mean_b``), ``hedges_g`` (descriptive), ``sigma``, ``statistic`` (the difference over its
-        null standard deviation ``sigma sqrt(1/n_a + 1/n_b)``) and ``p_selective`` (two-sided).
+        null standard deviation ``sigma sqrt(1/n_a + 1/n_b)``) and ``p_selective`` (two-sided; ``NaN`` when the
+        clustering had to break an exact tie that this practice's difference sits on, where the selective
+        p-value is undefined: see :func:`~alliance_research.selective.truncated_pvalue`).
 
     References
     ----------
@@ -828,5 +839,5 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
         distinguishing=distinguishing_practices(profiles.astype(float), label_series), method=method, k=k, n_boot=n_boot,
         random_state=random_state, linkage=model if method == "ward" else None, probabilities=probabilities,
         imputed=imputed, covariance=covariance if method == "gmm" else None, structure=structure, verdict=verdict,
-        kmeans=model if method == "kmeans" else None, profiles=profiles)
+        kmeans=model if method == "kmeans" else None, profiles=profiles.copy())
     return result

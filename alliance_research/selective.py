@@ -112,16 +112,16 @@ class KMeansFit:
 
 def _nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Index of the nearest centre of every row (the first of equals, as R's ``which.min``)."""
-    distances = (x ** 2).sum(axis=1)[:, None] - 2 * x @ centres.T + (centres ** 2).sum(axis=1)[None, :]
-    return distances.argmin(axis=1)
+    # the distances as the truncation sets compute them, so that a near tie is decided the same way in both
+    return ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
 
 
 def lloyd_kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100, random_state: int = 0,
                  initial=None) -> KMeansFit:
     """k-means by Lloyd's algorithm, keeping each start's assignments at every iteration.
 
-    Each start draws ``k`` distinct rows of ``x`` as initial centroids (uniformly, independently of the data's
-    values, as [CG23]_ requires), assigns every row to its nearest centroid, and then alternates centroid = mean
+    Each start draws ``k`` rows of ``x`` as initial centroids (uniformly among the distinct rows, independently
+    of the data's values, as [CG23]_ requires), assigns every row to its nearest centroid, and then alternates centroid = mean
     of its rows and reassignment until no assignment changes or ``max_iter`` reassignments have been made. The
     start with the lowest within-cluster sum of squares is kept. This is the algorithm of R ``CADET``'s
     ``kmeans_estimation`` (one start) and of R ``kmeans(algorithm = "Lloyd")``.
@@ -146,8 +146,13 @@ def lloyd_kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100
     x = np.asarray(x, dtype=float)
     n = len(x)
     if initial is None:
+        # among distinct rows (the first of each set of identical ones, in row order), so that duplicate profiles
+        # cannot start two centroids at one point; with continuous data every row is distinct
+        rows = np.sort(np.unique(x, axis=0, return_index=True)[1])
+        if len(rows) < k:
+            raise ValueError(f"k-means needs at least {k} distinct rows; got {len(rows)}")
         rng = np.random.default_rng(random_state)
-        initial = np.array([rng.choice(n, size=k, replace=False) for _ in range(n_init)])
+        initial = np.array([rows[rng.choice(len(rows), size=k, replace=False)] for _ in range(n_init)])
     initial = np.atleast_2d(np.asarray(initial, dtype=int))
     runs = []
     for start in initial:
@@ -281,9 +286,14 @@ class WardTruncation:
     """
 
     def __init__(self, x: np.ndarray, linkage_matrix: np.ndarray, k: int):
-        self.x = np.asarray(x, dtype=float)
+        # in units of the data's spread, so that the tolerances of the root finding do not depend on the scale the
+        # scores are on (every condition is homogeneous in x and the statistic: S scales with the data)
+        x = np.asarray(x, dtype=float)
+        self.unit = float(np.std(x)) or 1.0
+        self.x = x / self.unit
         n = len(self.x)
-        linkage_matrix = np.asarray(linkage_matrix, dtype=float)
+        linkage_matrix = np.asarray(linkage_matrix, dtype=float).copy()
+        linkage_matrix[:, 2] /= self.unit
         merges = linkage_matrix[:, :2].astype(int)
         heights = linkage_matrix[:, 2] ** 2  # Ward's criterion, as R's ward.D heights on squared distances
         steps = n - int(k)
@@ -330,7 +340,7 @@ class WardTruncation:
         # weight (total + 2 d e delta + e^2 delta^2) >= bound
         allowed = _complement(_forbidden(-weight * e ** 2, -2 * weight * d * e,
                                          self.bound[moves] - weight * self.total[moves]))
-        return allowed + _statistic(self.x, members_a, members_b, feature)
+        return (allowed + _statistic(self.x, members_a, members_b, feature)) * self.unit
 
 
 def ward_truncation(x: np.ndarray, linkage_matrix: np.ndarray, k: int, members_a, members_b,
@@ -373,7 +383,9 @@ class KMeansTruncation:
     """
 
     def __init__(self, x: np.ndarray, fit: KMeansFit):
-        self.x = np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=float)
+        self.unit = float(np.std(x)) or 1.0  # see WardTruncation
+        self.x = x / self.unit
         self.fit = fit
         n = len(self.x)
         k = len(fit.runs[0].initial)
@@ -443,7 +455,7 @@ class KMeansTruncation:
         if others:
             others = np.array(others)
             pieces.append(_forbidden(kept[0] - others[:, 0], kept[1] - others[:, 1], kept[2] - others[:, 2]))
-        return _complement(np.concatenate(pieces)) + _statistic(x, members_a, members_b, feature)
+        return (_complement(np.concatenate(pieces)) + _statistic(x, members_a, members_b, feature)) * self.unit
 
 
 def _inertia_coefficients(x, u, labels, k, feature):
@@ -489,10 +501,11 @@ def _log_mass(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     middle = ~upper & ~lower
     with np.errstate(divide="ignore", invalid="ignore"):
         sa, sb = stats.norm.logsf(lo[upper]), stats.norm.logsf(hi[upper])
-        out[upper] = sa + np.log1p(-np.exp(sb - sa))
+        out[upper] = sa + np.log(-np.expm1(sb - sa))
         ca, cb = stats.norm.logcdf(hi[lower]), stats.norm.logcdf(lo[lower])
-        out[lower] = ca + np.log1p(-np.exp(cb - ca))
-        out[middle] = np.log1p(-(stats.norm.sf(hi[middle]) + stats.norm.cdf(lo[middle])))
+        out[lower] = ca + np.log(-np.expm1(cb - ca))
+        # straddling 0: the difference of error functions keeps narrow intervals accurate
+        out[middle] = np.log(0.5 * (special.erf(hi[middle] / np.sqrt(2)) - special.erf(lo[middle] / np.sqrt(2))))
     return out
 
 
@@ -502,10 +515,21 @@ def truncated_pvalue(statistic: float, scale: float, intervals: np.ndarray) -> f
     Parameters
     ----------
     statistic : float
+        The observed statistic (signed); it lies in ``S``.
     scale : float
         Standard deviation of the statistic under the null hypothesis, ``sigma ||nu||``.
     intervals : array, shape (m, 2)
         ``S`` as closed intervals (from :func:`ward_truncation` or :func:`kmeans_truncation`).
+
+    Returns
+    -------
+    float
+        The p-value, or ``NaN`` when the observed statistic is not strictly inside an interval of ``S``. With
+        continuous data that has probability zero. With scores that are means of a few ratings the clustering may
+        have to break an exact tie (an alliance exactly as far from two centroids) that this statistic sits on:
+        ``S`` then ends at the observed value, or shrinks to it, and the p-value would be 0 or 1 by an artefact of
+        the tie-breaking rule, not of the data. The model (continuous noise) gives such ties probability zero and
+        says nothing about them, so the p-value is reported as undefined rather than as 0.
 
     Examples
     --------
@@ -514,15 +538,20 @@ def truncated_pvalue(statistic: float, scale: float, intervals: np.ndarray) -> f
     >>> round(truncated_pvalue(1.96, 1.0, np.array([[-np.inf, np.inf]])), 4)
     0.05
     """
-    z = np.asarray(intervals, dtype=float) / scale
-    t = abs(statistic) / scale
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive number; got {scale!r}")
+    z = np.asarray(intervals, dtype=float).reshape(-1, 2) / scale
+    observed = statistic / scale
+    # on an end of S the observed data sit on a tie the clustering broke by its rule: see Returns
+    margin = 1e-9 * max(1.0, abs(observed))
+    if not ((z[:, 0] < observed - margin) & (observed + margin < z[:, 1])).any():
+        return float("nan")
+    t = abs(observed)
     total = special.logsumexp(_log_mass(z[:, 0], z[:, 1]))
-    # S within the two tails |phi| >= t
+    # S within the two tails |phi| >= t (never empty: the observed statistic is inside S)
     upper = np.column_stack([np.maximum(z[:, 0], t), z[:, 1]])
     lower = np.column_stack([z[:, 0], np.minimum(z[:, 1], -t)])
     tails = np.concatenate([upper[upper[:, 0] < upper[:, 1]], lower[lower[:, 0] < lower[:, 1]]])
-    if not len(tails):
-        return 0.0
     tail = special.logsumexp(_log_mass(tails[:, 0], tails[:, 1]))
     return float(min(1.0, np.exp(tail - total)))
 

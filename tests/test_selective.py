@@ -161,3 +161,98 @@ def test_truncated_pvalue_far_in_the_tails():
     # symmetric truncation: both tails count
     both = selective.truncated_pvalue(1.0, 1.0, np.array([[-np.inf, -0.5], [0.5, np.inf]]))
     assert both == pytest.approx(2 * stats.norm.sf(1) / (2 * stats.norm.sf(0.5)))
+
+
+def _brute_force_membership(x, method, k, labels, truncation, a, b, feature, fit=None, grid=60):
+    """For values of the statistic on a grid around the observed one, recluster the perturbed data (only
+    feature ``feature`` of clusters a and b moves) and check that the clustering is the same exactly when the
+    value lies in S: the event the test conditions on, checked without the algebra."""
+    observed = x[a, feature].mean() - x[b, feature].mean()
+    u = np.zeros(len(x))
+    u[a], u[b] = b.sum() / (a.sum() + b.sum()), -a.sum() / (a.sum() + b.sum())
+    intervals = truncation.intervals(a, b, feature)
+    spread = 4 * x[:, feature].std()
+    mismatches = 0
+    for phi in observed + np.linspace(-spread, spread, grid):
+        moved = x.copy()
+        moved[:, feature] += (phi - observed) * u
+        if method == "ward":
+            ref, new = linkage(x, "ward"), linkage(moved, "ward")
+            same = np.array_equal(ref[: len(x) - k, :2], new[: len(x) - k, :2])
+        else:
+            again = selective.lloyd_kmeans(moved, k, initial=[r.initial for r in fit.runs], max_iter=100)
+            same = again.best == fit.best and all(
+                len(r.assignments) == len(s.assignments) and np.array_equal(r.assignments, s.assignments)
+                for r, s in zip(again.runs, fit.runs))
+        inside = ((intervals[:, 0] <= phi) & (phi <= intervals[:, 1])).any()
+        mismatches += same != inside
+    return mismatches
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward"])
+def test_truncation_set_is_the_event_of_the_same_clustering(method):
+    # the multi-start k-means conditioning (every start's path and the choice of the best start) is this
+    # package's own; CADET pins the single-start case only, so the event is checked here by reclustering
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        x = rng.normal(size=(14, 3)) + np.repeat(rng.normal(0, 1.5, (2, 3)), 7, axis=0)
+        k = 3
+        if method == "kmeans":
+            fit = selective.lloyd_kmeans(x, k, n_init=5, random_state=trial)
+            labels, truncation = fit.labels_, selective.KMeansTruncation(x, fit)
+        else:
+            fit, tree = None, linkage(x, "ward")
+            labels, truncation = fcluster(tree, k, "maxclust") - 1, selective.WardTruncation(x, tree, k)
+        a, b = labels == labels[0], labels == (labels[0] + 1) % k
+        for feature in range(2):
+            assert _brute_force_membership(x, method, k, labels, truncation, a, b, feature, fit) <= 1  # a grid
+            # point may fall on an end of S, where rounding decides
+
+
+def test_the_test_does_not_depend_on_the_units_of_the_scores():
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(20, 3)) + np.repeat(rng.normal(0, 2, (2, 3)), 10, axis=0)
+    pvalues = []
+    for unit in (1e-6, 1.0, 1e6):
+        profiles = _frame(x * unit)
+        for method in ("kmeans", "ward"):
+            result = clustering.cluster_profiles(profiles, k=2, method=method, n_boot=0, n_null=0)
+            pvalues.append(result.differences["p_selective"].to_numpy())
+    pvalues = np.array(pvalues).reshape(3, 2, -1)
+    np.testing.assert_allclose(pvalues[0], pvalues[1], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(pvalues[2], pvalues[1], rtol=1e-8, atol=1e-12)
+
+
+def test_a_tie_the_clustering_broke_gives_no_pvalue_not_zero():
+    # scores on a coarse grid (as means of a few ratings are): k-means must break exact ties, and a statistic
+    # sitting on such a tie has no selective p-value (NaN), never a spurious 0
+    found = 0
+    for seed in range(40):
+        x = np.round(np.random.default_rng(seed).normal(size=(12, 3)) * 2) / 2
+        fit = selective.lloyd_kmeans(x, 3, n_init=3, random_state=seed)
+        if len(np.unique(fit.labels_)) < 3:
+            continue
+        truncation = selective.KMeansTruncation(x, fit)
+        for a_label, b_label in ((0, 1), (0, 2), (1, 2)):
+            a, b = fit.labels_ == a_label, fit.labels_ == b_label
+            for feature in range(3):
+                intervals = truncation.intervals(a, b, feature)
+                stat = x[a, feature].mean() - x[b, feature].mean()
+                p = selective.truncated_pvalue(stat, np.sqrt(1 / a.sum() + 1 / b.sum()), intervals)
+                inside = ((intervals[:, 0] < stat - 1e-9) & (stat + 1e-9 < intervals[:, 1])).any()
+                assert (p == p) == inside
+                assert not p == 0.0
+                found += not inside
+    assert found > 0  # the data did produce ties
+
+
+def test_an_estimated_sigma_of_zero_is_refused():
+    # more than half the scores equal their practice's median: the median estimator gives 0
+    x = np.zeros((12, 3))
+    x[:3] += np.arange(1, 4)[:, None]
+    x[3] -= 1
+    profiles = _frame(x)
+    result = clustering.cluster_profiles(profiles, k=2, method="kmeans", n_boot=0, n_null=0)
+    with pytest.raises(ValueError, match="give sigma instead"):
+        clustering.difference_test(profiles, result, 1, 0, "p0")
+    assert clustering.difference_test(profiles, result, 1, 0, "p0", sigma=1.0)["sigma"] == 1.0
