@@ -203,6 +203,7 @@ def _selective_note(a: Analysis) -> dict:
     tests = a.clusters.differences
     testable = a.clusters.method != "gmm" and len(tests) and tests["p_selective"].notna().any()
     return {"testable": bool(testable), "n_tests": int(tests["p_selective"].notna().sum()) if len(tests) else 0,
+            "n_undefined": int(tests["p_selective"].isna().sum()) if testable else 0,
             "n_significant": int((tests["p_selective_fdr"] < 0.05).sum()) if testable else 0,
             "sigma": float(tests["sigma"].iloc[0]) if testable else float("nan")}
 
