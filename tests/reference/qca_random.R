@@ -123,6 +123,7 @@ fit_model <- function(terms, outcome_name, data) {
     )
 }
 
+# R's own refusal (no positive row; every condition minimised away) is a result, recorded with R's message
 attempt <- function(expr) {
     tryCatch(expr, error = function(e) list(error = trimws(gsub("\\s+", " ", conditionMessage(e)))))
 }
@@ -150,8 +151,11 @@ analyse <- function(id, kind, seed, data, conds, de, out_name, incl_cut, pri_cut
         consistency = I(unname(suppressWarnings(as.numeric(ttab$incl)))),
         pri = I(unname(suppressWarnings(as.numeric(ttab$PRI))))
     )
-    conservative <- attempt(solved(minimize(tt), out_name, data))
-    parsimonious <- attempt(solved(minimize(tt, include = "?"), out_name, data))
+    # the check in solved() runs outside attempt(): a failed check stops the script rather than being recorded
+    conservative <- attempt(minimize(tt))
+    if (is.null(conservative$error)) conservative <- solved(conservative, out_name, data)
+    parsimonious <- attempt(minimize(tt, include = "?"))
+    if (is.null(parsimonious$error)) parsimonious <- solved(parsimonious, out_name, data)
     intermediate <- attempt({
         # do.call hands minimize() the value: it reads dir.exp unevaluated (substitute), so a call such as
         # dir_exp_arg(de, conds) written in its place would not be evaluated as meant
