@@ -16,14 +16,16 @@ it. The steps, each a function here, follow R's QCA package [Dus19]_:
 :func:`library_data` and :func:`library_qca` apply it to a library: conditions from area or practice scores,
 the outcome from a KPI, anchors stated and justified, and the caveats of a small N in plain words.
 
-The implementation is pinned to R QCA's results on Lipset's data (``tests/test_qca.py``).
+The implementation is pinned to R QCA's results on Lipset's data (``tests/test_qca.py``) and, every model of
+every solution, on 83 data sets made up for the purpose (``tests/test_qca_random.py``).
 
 References
 ----------
 .. [Rag08] Ragin, C. C. (2008). *Redesigning Social Inquiry: Fuzzy Sets and Beyond*. University of Chicago
    Press. (Direct calibration: ch. 5; consistency and coverage: ch. 3; easy counterfactuals: ch. 9.)
 .. [Dus19] Dusa, A. (2019). *QCA with R: A Comprehensive Resource*. Springer. (R package QCA: ``calibrate``,
-   ``truthTable``, ``minimize``, ``pof``.)
+   ``truthTable``, ``minimize``, ``pof``; ch. 8, the logical minimisation, with the intermediate solution from
+   simplifying assumptions and easy counterfactuals.)
 .. [RDM09] Rihoux, B. & De Meur, G. (2009). Crisp-set qualitative comparative analysis (csQCA). In Rihoux, B. &
    Ragin, C. C. (eds.), *Configurational Comparative Methods*, pp. 33-68. Sage.
 .. [SW12] Schneider, C. Q. & Wagemann, C. (2012). *Set-Theoretic Methods for the Social Sciences: A Guide to
@@ -409,13 +411,20 @@ class Solution:
     directional : dict
         The directional expectations used (intermediate solution only).
     model_names : list of str
-        One per model: ``"M1"``, ``"M2"``, ...; for the intermediate solution the pair of conservative and
-        parsimonious models it comes from as well (``"C1P2"``, or ``"C1P2-M2"`` when that pair has several).
+        One per model: ``"M1"``, ``"M2"``, ...; for the intermediate solution the first pair of conservative and
+        parsimonious models it comes from (``"C1P2"``, or ``"C1P2-M2"`` when that pair has several).
     cases : list
         The cases with membership above 0.5 in the first model: the alliances behind it.
     deviant : list
         Those of ``cases`` not in the outcome (membership 0.5 or less): deviant cases for consistency in kind
         [SW12]_.
+    pairs : list of (str, list of list of str)
+        Intermediate solution only: for every pair of a conservative and a parsimonious model, in R QCA's order
+        (``"C1P1"``, ``"C1P2"``, ...), every model that pair gives, as R QCA's ``i.sol`` holds them (a model can
+        come from several pairs; ``models`` lists it once).
+    model_fits : DataFrame
+        One row per model, as R QCA prints each: ``model`` (its name in ``model_names``), ``expression``,
+        ``consistency``, ``pri``, ``coverage`` (of the union of its terms).
     """
 
     kind: str
@@ -431,6 +440,9 @@ class Solution:
     model_names: list = field(default_factory=list)
     cases: list = field(default_factory=list)
     deviant: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)
+    model_fits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["model", "expression", "consistency", "pri", "coverage"]))
 
     def summary(self) -> pd.DataFrame:
         """One row: ``solution``, ``expression``, ``consistency``, ``pri``, ``coverage``."""
@@ -478,11 +490,14 @@ def _prime_implicants(k: int, on: np.ndarray, off: np.ndarray, remainders_allowe
     return terms[prime]
 
 
-def _minimal_covers(chart: np.ndarray, limit: int = 200_000) -> list[tuple[int, ...]]:
+def _minimal_covers(chart: np.ndarray, limit: int = 2_000_000) -> list[tuple[int, ...]]:
     """Every smallest set of columns (terms) of the boolean chart (corners x terms) that covers all rows.
 
-    Essential terms first (a row only one term covers), then the smallest combinations of the others, as R
-    QCA's prime implicant chart solver [Dus19]_.
+    Essential terms first (a row only one term covers), then every smallest set of the others that covers the
+    remaining rows, as R QCA's prime implicant chart solver finds them [Dus19]_. The sets are searched for size
+    1, 2, ... in turn: a row not yet covered, the one the fewest allowed terms cover, is covered by each of its
+    terms in turn, and once a term has been tried for it, the later branches leave that term out, so that every
+    set is met once. ``limit`` bounds the number of steps: beyond it the chart is refused as too large.
     """
     n_rows, n_terms = chart.shape
     if n_rows == 0:
@@ -493,17 +508,39 @@ def _minimal_covers(chart: np.ndarray, limit: int = 200_000) -> list[tuple[int, 
         return [tuple(essential)]
     others = [t for t in range(n_terms) if t not in essential and chart[left, t].any()]
     sub = chart[left][:, others]
-    checked = 0
+    # rows as bits: masks[t] holds the rows term t covers; by_row[r] the terms that cover row r
+    masks = [sum(1 << r for r in np.flatnonzero(sub[:, t])) for t in range(len(others))]
+    by_row = [list(np.flatnonzero(sub[r])) for r in range(sub.shape[0])]
+    everything = (1 << sub.shape[0]) - 1
+    steps = 0
+
+    def search(covered: int, chosen: list, banned: int, size: int, found: list) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > limit:
+            raise ValueError("the prime implicant chart is too large to solve exactly; use fewer conditions")
+        if covered == everything:
+            found.append(tuple(sorted(essential + [others[i] for i in chosen])))
+            return
+        if len(chosen) == size:
+            return
+        best = None
+        for r, terms in enumerate(by_row):
+            if not covered >> r & 1:
+                allowed = [t for t in terms if not banned >> t & 1]
+                if best is None or len(allowed) < len(best):
+                    best = allowed
+                    if len(best) <= 1:
+                        break
+        for t in best:
+            search(covered | masks[t], chosen + [t], banned, size, found)
+            banned |= 1 << t
+
     for size in range(1, len(others) + 1):
-        found = []
-        for combo in itertools.combinations(range(len(others)), size):
-            checked += 1
-            if checked > limit:
-                raise ValueError("the prime implicant chart is too large to solve exactly; use fewer conditions")
-            if sub[:, combo].any(axis=1).all():
-                found.append(tuple(sorted(essential + [others[i] for i in combo])))
+        found: list = []
+        search(0, [], 0, size, found)
         if found:
-            return found
+            return sorted(found)
     raise ValueError("the positive corners cannot be covered")  # cannot happen: each is its own implicant
 
 
@@ -519,32 +556,34 @@ def _term_membership(x: np.ndarray, term: np.ndarray) -> np.ndarray:
     return np.where(term[used] == 1, x[:, used], 1 - x[:, used]).min(axis=1)
 
 
-def _intermediate_terms(complex_terms: np.ndarray, parsimonious: np.ndarray, directional: dict,
-                        conditions: list[str]) -> np.ndarray:
-    """Ragin & Sonnett's intermediate terms: each complex term keeps the literals of a parsimonious term it
-    implies and the literals that agree with (or have no) directional expectation; literals that contradict the
-    expectation are dropped, since the remainders that drops them are easy counterfactuals [RS05]_ [Rag08]_."""
-    expected = np.array([directional.get(c, _FREE) for c in conditions])
-    out = []
-    for c in complex_terms:
-        containing = [p for p in parsimonious if ((p == _FREE) | (p == c)).all()]
-        if not containing:
-            out.append(c)  # no single parsimonious term contains it: nothing can be dropped safely
-        for p in containing:
+def _easy_counterfactuals(conservative: np.ndarray, parsimonious: np.ndarray, on: np.ndarray, expected: np.ndarray
+                          ) -> np.ndarray:
+    """The easy counterfactuals of one pair of a conservative and a parsimonious model, as R QCA finds them.
+
+    The simplifying assumptions of the parsimonious model are the remainders its terms contain (every corner a
+    term contains, less the positive rows). Each conservative term is compared with every parsimonious term that
+    contains it: the literals of the parsimonious term stay, a literal with no directional expectation or with
+    the expected value stays, a literal that contradicts its expectation goes. The simplifying assumptions that
+    one of these reduced terms contains are the easy counterfactuals: remainders that differ from the evidence
+    only on conditions whose expected value they take [RS05]_ [Dus19]_ (ch. 8).
+    """
+    k = len(expected)
+    corners = _all_terms(k)
+    corners = corners[(corners != _FREE).all(axis=1)]
+    observed = _covers(corners, on).any(axis=1) if len(on) else np.zeros(len(corners), dtype=bool)
+    # corners x terms of the parsimonious model: the remainders the model assumes positive
+    assumed = _covers(parsimonious, corners).any(axis=0) & ~observed
+    reduced = []
+    for c in conservative:
+        for p in parsimonious:
+            if not ((p == _FREE) | (p == c)).all():
+                continue  # p does not contain c
             keep = (p != _FREE) | (expected == _FREE) | (expected == c)
-            out.append(np.where(keep, c, _FREE))
-    if not out:
-        return np.zeros((0, len(conditions)), dtype=np.int8)
-    terms = np.unique(np.array(out, dtype=np.int8), axis=0)
-    # drop a term that a more general one contains
-    general = _covers_terms(terms, terms)
-    redundant = [(general[:, i].sum() > 1) for i in range(len(terms))]
-    return terms[~np.array(redundant)]
-
-
-def _covers_terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """contains[i, j]: term a[i] contains term b[j] (every literal of a[i] is in b[j])."""
-    return ((a[:, None, :] == _FREE) | (a[:, None, :] == b[None, :, :])).all(axis=2)
+            reduced.append(np.where(keep, c, _FREE))
+    if not reduced:
+        return np.zeros((0, k), dtype=np.int8)
+    easy = assumed & _covers(np.array(reduced, dtype=np.int8), corners).any(axis=0)
+    return corners[easy]
 
 
 def _directional(directional, conditions: list[str]) -> dict:
@@ -594,15 +633,31 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
     -----
     Prime implicants are found by Quine-McCluskey [Dus19]_ and the fewest of them that cover every positive
     corner are chosen from the prime implicant chart. When several choices are equally few (a cyclic chart),
-    every one is kept in ``models``, ordered by their number of literals, fewest first, then by the position of
-    their terms in the base-3 enumeration of terms; the first is the one shown in ``expression`` and measured.
-    Which of equally minimal models is the "right" one is not a question the data can answer: report them all
-    (R QCA prints them as M1, M2, ...).
+    every one is kept in ``models``, in R QCA's order (the combinations of that many prime implicants in
+    lexicographic order, the prime implicants sorted as R QCA sorts them: :func:`_r_order`), so that the first,
+    shown in ``expression`` and measured, is R QCA's M1. Which of equally minimal models is the "right" one is
+    not a question the data can answer: report them all (``model_fits`` measures each).
 
-    The intermediate terms follow Ragin & Sonnett [RS05]_: each conservative term loses the literals that
-    contradict the directional expectations, but never a literal of a parsimonious term it implies. As R QCA
-    does, this is done for every pair of a conservative model :math:`C_i` and a parsimonious model :math:`P_j`
-    (``C1P1``, ``C1P2``, ...), each minimised on its own; identical models from different pairs are kept once.
+    The intermediate solution is derived as R QCA derives it [Dus19]_ (ch. 8), after Ragin & Sonnett [RS05]_,
+    for every pair of a conservative model :math:`C_i` and a parsimonious model :math:`P_j` (``C1P1``,
+    ``C1P2``, ...):
+
+    1. the *simplifying assumptions* of :math:`P_j` are the remainders its terms contain;
+    2. every term of :math:`C_i` is compared with every term of :math:`P_j` that contains it: it keeps the
+       literals of that parsimonious term and the literals that agree with, or have no, directional
+       expectation, and loses those that contradict one; the simplifying assumptions that such a reduced term
+       contains are the *easy counterfactuals* (remainders that differ from observed positive rows only in
+       the direction the expectations call for);
+    3. the positive rows together with the easy counterfactuals are minimised without any other remainder
+       (Quine-McCluskey), and the prime implicant chart of the positive rows gives the pair's models (one or
+       several).
+
+    So an intermediate term need not be a reduced conservative term: the positive rows and the easy
+    counterfactuals are minimised together, and ``A*B`` and ``A*~B`` merge into ``A`` when the
+    counterfactuals allow. Without any expectation (``directional`` empty, or ``"-"`` for every condition) no
+    remainder is an easy counterfactual, and each pair gives its conservative model, as in R QCA. Every pair's
+    models are in ``pairs``, as R QCA's ``i.sol``; ``models`` lists each distinct model once, named by the first
+    pair that gives it.
 
     When no row is negative and remainders may be used (parsimonious, intermediate), or when the chosen model
     would contain the term without conditions (every corner positive), all conditions are minimised away. R
@@ -645,6 +700,7 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
     if solution != "conservative" and len(off) == 0:
         return empty(all_minimised)
     conservative = _prime_implicants(k, on, off, remainders_allowed=False)
+    pairs = []
     if solution == "conservative":
         models = [(f"M{i + 1}", conservative[list(m)]) for i, m in enumerate(_solve(conservative, on))]
     else:
@@ -653,44 +709,85 @@ def minimise(tt: TruthTable, solution: str = "conservative", *, directional=None
         if solution == "parsimonious":
             models = [(f"M{i + 1}", m) for i, m in enumerate(p_models)]
         else:
+            expectation = np.array([expected.get(c, _FREE) for c in conditions], dtype=np.int8)
             models, seen = [], set()
             for i, c in enumerate(conservative[list(m)] for m in _solve(conservative, on)):
                 for j, p in enumerate(p_models):
-                    terms = _intermediate_terms(c, p, expected, conditions)
-                    covers = _solve(terms, on)
+                    if expected:
+                        # the positive rows and this pair's easy counterfactuals, minimised as a conservative
+                        # solution of them and covering the positive rows alone (R QCA's prime implicant chart)
+                        easy = _easy_counterfactuals(c, p, on, expectation)
+                        primes = _prime_implicants(k, np.vstack([on, easy]), off, remainders_allowed=False)
+                        covers = [primes[list(m)] for m in _solve(primes, on)]
+                    else:
+                        # no expectation: no remainder is an easy counterfactual, and R QCA keeps the pair's
+                        # conservative model as it is
+                        covers = [c]
+                    pair = f"C{i + 1}P{j + 1}"
+                    pairs.append((pair, [_model_texts(m, conditions) for m in covers]))
                     for n, m in enumerate(covers):
-                        key = frozenset(map(tuple, terms[list(m)].tolist()))
+                        key = frozenset(map(tuple, m.tolist()))
                         if key in seen:
                             continue
                         seen.add(key)
-                        name = f"C{i + 1}P{j + 1}" + (f"-M{n + 1}" if len(covers) > 1 else "")
-                        models.append((name, terms[list(m)]))
+                        models.append((pair + (f"-M{n + 1}" if len(covers) > 1 else ""), m))
     if any((m == _FREE).all(axis=1).any() for _, m in models):
         return empty(all_minimised)
     names = [name for name, _ in models]
-    models = [m[sorted(range(len(m)), key=lambda i: _term_order(m[i]))] for _, m in models]
+    models = [m for _, m in models]
     x = tt.data[conditions].to_numpy(dtype=float)
     y = tt.y
-    texts = [[_term_text(t, conditions) for t in m] for m in models]
+    texts = [_model_texts(m, conditions) for m in models]
     labels = [str(i) for i in tt.data.index]
     table, fit = _parameters(x, y, models[0], texts[0], labels)
     union = np.column_stack([_term_membership(x, t) for t in models[0]]).max(axis=1)
     cases = [lab for lab, s in zip(labels, union) if s > 0.5]
     deviant = [lab for lab, s, yy in zip(labels, union, y) if s > 0.5 and yy <= 0.5]
+    fits = pd.DataFrame([{"model": name, "expression": " + ".join(text)}
+                         | _fit(np.column_stack([_term_membership(x, t) for t in m]).max(axis=1), y)
+                         for name, text, m in zip(names, texts, models)],
+                        columns=["model", "expression", "consistency", "pri", "coverage"])
     return Solution(solution, " + ".join(texts[0]), table, fit["consistency"], fit["pri"], fit["coverage"], texts,
-                    "", tt.outcome, expected, names, cases, deviant)
+                    "", tt.outcome, expected, names, cases, deviant, pairs, fits)
 
 
-def _term_order(term: np.ndarray) -> tuple:
-    """R QCA's order of terms: fewer literals first, then earlier conditions, then present before negated."""
-    return (int((term != _FREE).sum()), tuple(int(v == _FREE) for v in term), tuple(int(v == 0) for v in term))
+def _model_texts(model: np.ndarray, conditions: list[str]) -> list[str]:
+    """A model's terms as text (in the order of ``model``: R QCA's, from :func:`_solve`)."""
+    return [_term_text(t, conditions) for t in model]
+
+
+def _r_order(terms: np.ndarray) -> list[int]:
+    """The order in which R QCA lists prime implicants (and so the terms of a model, and its models).
+
+    R QCA sorts its prime implicants condition by condition, from the last condition to the first, each time
+    stably: a negated literal before a present one before a condition left out; then, stably, by the number of
+    literals. In a condition that every term uses, its sort (QCA 3.25.1, ``sort_matrix`` and ``sort_cols``)
+    leaves one term out of the comparison: the last after putting present before negated literals, which is the
+    last negated term, or the last present one when none is negated. That term goes to the end. The rule is
+    reproduced here because it decides which of several models R calls M1; it changes nothing else.
+    """
+    order = list(range(len(terms)))  # the base-3 enumeration order of the primes
+    for j in reversed(range(terms.shape[1])):
+        absent = [i for i in order if terms[i, j] == 0]
+        present = [i for i in order if terms[i, j] == 1]
+        free = [i for i in order if terms[i, j] == _FREE]
+        if free:
+            order = absent + present + free
+        else:
+            last = absent[-1] if absent else present[-1]
+            order = [i for i in absent + present if i != last] + [last]
+    size = (terms != _FREE).sum(axis=1)
+    return sorted(order, key=lambda i: size[i])
 
 
 def _solve(primes: np.ndarray, on: np.ndarray) -> list[tuple[int, ...]]:
-    chart = _covers(primes, on).T  # corners x terms
-    covers = _minimal_covers(chart)
-    # fewest literals first, then term order: the first model is the simplest
-    return sorted(covers, key=lambda m: (int((primes[list(m)] != _FREE).sum()), m))
+    """Every smallest cover of the positive corners ``on`` by ``primes`` (indices into ``primes``, each cover in
+    R QCA's order of primes), in R QCA's order: covers in lexicographic order of their primes' positions in
+    :func:`_r_order`, as R QCA's chart solver enumerates the combinations of that many primes [Dus19]_."""
+    order = _r_order(primes)
+    chart = _covers(primes[order], on).T  # corners x terms, terms in R QCA's order
+    covers = sorted(_minimal_covers(chart))
+    return [tuple(order[i] for i in cover) for cover in covers]
 
 
 def _terms_frame(rows: list[dict]) -> pd.DataFrame:
@@ -1078,8 +1175,10 @@ def library_qca(scores, outcomes: pd.DataFrame, kpis: pd.DataFrame, *, condition
     DataFrame
         One row per KPI and solution (``conservative``, ``intermediate`` with every condition expected present,
         ``parsimonious``): ``kpi``, ``label``, ``n``, ``solution``, ``expression`` (the first model; empty when
-        none), ``consistency``, ``pri``, ``coverage`` (of the first model), ``models`` (how many equally minimal
-        models there are), ``alternatives`` (every model, ``" / "`` between them, as R QCA's M1, M2, ...),
+        none), ``consistency``, ``pri``, ``coverage`` (of the first model), ``models`` (how many models there are:
+        equally minimal ones, or for the intermediate solution the distinct models of every pair of a
+        conservative and a parsimonious model), ``alternatives`` (every model, ``" / "`` between them, as R
+        QCA's M1, M2, ...),
         ``n_cases`` (the alliances with membership above 0.5 in the first model), ``deviant`` (those of them
         without a strong outcome, comma-separated) and ``conclusion`` (plain words, with the small-N caveat). A KPI
         with fewer than ``outcomes.MIN_N`` alliances, or whose analysis fails (no direction, no spread to anchor
@@ -1145,8 +1244,11 @@ def _conclusion(sol: Solution, name: str, n: int, tt: TruthTable, crossover: lis
     if sol.deviant:
         text += f"; in it without a strong outcome: {', '.join(sol.deviant)}"
     if len(sol.models) > 1:
-        text += (f"; {len(sol.models)} equally minimal models fit the truth table: "
-                 + " / ".join(" + ".join(m) for m in sol.models) + " (the first is shown)")
+        which = ("equally minimal models fit the truth table" if sol.kind != "intermediate" else
+                 "models fit the truth table, one or more from each pair of a conservative and a parsimonious model "
+                 "(R QCA's C1P1, C1P2, ...)")
+        text += (f"; {len(sol.models)} {which}: " + " / ".join(" + ".join(m) for m in sol.models)
+                 + " (the first is shown)")
     if sol.consistency < tt.incl_cut - _EPS:
         text += (f"; its consistency is below the cut-off {tt.incl_cut:g} that each of its rows reached, because "
                  f"the combination also takes in the partial membership of alliances in other rows")

@@ -472,7 +472,8 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
                      + f" and {OUTCOME_QUANTILES[-1] * 100:g}th"}
         # the intermediate solution: what Ragin recommends reporting (easy counterfactuals only)
         for r in a.qca[a.qca["solution"].isin(["intermediate", "none"])].itertuples():
-            # every equally minimal model, as R QCA prints M1, M2, ...; the figures are the first one's
+            # every model, as R QCA prints M1, M2, ... (of every pair of conservative and parsimonious models); the
+            # figures are the first one's
             models = r.alternatives.split(" / ") if r.expression else []
             configurations.append({"label": _kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
                                    "models": models, "n_cases": int(r.n_cases),

@@ -518,12 +518,16 @@ def test_a_cyclic_prime_implicant_chart_gives_two_models():
         assert sorted(map(sorted, sol.models)) == sorted([sorted(["~A*~B", "A*C", "B*~C"]),
                                                           sorted(["A*B", "~A*~C", "~B*C"])]), kind
         assert sol.model_names == ["M1", "M2"]
-        # equally many literals: the first model is the one whose terms come first in the enumeration of terms
+        # R QCA's M1 (the fixture's data set "cyclic", tests/test_qca_random.py): its terms come first in R's order
         assert sol.expression == " + ".join(sol.models[0]) == "~A*~B + A*C + B*~C"
         assert sol.consistency == 1 and sol.coverage == 1
     inter = qca.minimise(tt, "intermediate", directional={"A": 1, "B": 1, "C": 1})
-    # no remainder, so nothing to simplify: each conservative model comes back once, named by its first pair
-    assert inter.models == qca.minimise(tt, "conservative").models and inter.model_names == ["C1P1", "C2P1"]
+    # no remainder, so no easy counterfactual: every pair minimises the positive rows alone and gets both
+    # models, as R QCA's i.sol C1P1 ... C2P2; each distinct model is listed once, named by its first pair
+    assert inter.models == qca.minimise(tt, "conservative").models
+    assert inter.model_names == ["C1P1-M1", "C1P1-M2"]
+    assert [name for name, _ in inter.pairs] == ["C1P1", "C1P2", "C2P1", "C2P2"]
+    assert all(models == inter.models for _, models in inter.pairs)
 
 
 def test_intermediate_is_built_per_pair_of_models_as_r_qca():
@@ -533,9 +537,11 @@ def test_intermediate_is_built_per_pair_of_models_as_r_qca():
     assert qca.minimise(tt, "parsimonious").models == [["~A*C"], ["B*C"]]
     assert qca.minimise(tt, "conservative").models == [["~A*B*C"]]
     inter = qca.minimise(tt, "intermediate", directional={"A": 1, "B": 1, "C": 1})
-    # C1P1 keeps ~A (a literal of ~A*C); C1P2 drops it (against the expectation, not in B*C). Pooling the two
-    # parsimonious models' terms would have kept B*C alone.
+    # C1P1 keeps ~A (a literal of ~A*C); C1P2 drops it (against the expectation, not in B*C): remainder 111 is
+    # an easy counterfactual of that pair alone. Pooling the two parsimonious models' terms would have kept B*C
+    # alone. (R QCA gives the same: data set "two_parsimonious" of tests/test_qca_random.py.)
     assert inter.models == [["~A*B*C"], ["B*C"]] and inter.model_names == ["C1P1", "C1P2"]
+    assert inter.pairs == [("C1P1", [["~A*B*C"]]), ("C1P2", [["B*C"]])]
     assert inter.expression == "~A*B*C"
 
 
