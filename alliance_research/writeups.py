@@ -496,10 +496,13 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         n_tests = int(tests["p_selective_fdr"].notna().sum())
         comparisons = [{"cluster": int(r.cluster_b), "difference": r.difference, "p": r.p_selective_fdr,
                         "conclusion": p_conclusion(
-                            r.p_selective_fdr, f"higher than cluster {int(r.cluster_b)} by {r.difference:.1f}",
+                            r.p_selective_fdr, f"{'higher' if r.difference > 0 else 'lower'} than cluster "
+                                               f"{int(r.cluster_b)} by {abs(r.difference):.1f}",
                             f"of a difference from cluster {int(r.cluster_b)} ({_signed(r.difference)})",
                             n_tests=n_tests, family="practice-by-cluster-pair comparison",
-                            details="selective test") if r.p_selective_fdr == r.p_selective_fdr else ""}
+                            details="selective test") if r.p_selective_fdr == r.p_selective_fdr else
+                        f"against cluster {int(r.cluster_b)} {_signed(r.difference)}, with no selective p-value "
+                        f"(the clustering broke a tie in the scores there)"}
                        for r in against.itertuples()]
         differently.append(dict(item, evidence=evidence[:3], comparisons=comparisons))
 

@@ -629,3 +629,23 @@ def test_the_page_lookup_scans_and_splits_alike_with_missing_keys_and_nullable_t
         split = _Lookup(grouped=True).rows(frame, ["alliance_id", "wave"], key)
         assert scanned["value"].tolist() == split["value"].tolist() == \
             {("a", 1): [1], ("b", 1): [2], ("c", 1): []}[key]
+
+
+@pytest.mark.parametrize("method", ["ward", "gmm"])
+def test_synthesis_shows_only_selective_adjusted_pvalues_for_cluster_differences(lib, method):
+    # issue 13: no test of the scores that formed the clusters; every comparison of the most mature cluster with
+    # another is the selective test's BH-adjusted p, worded by multiplicity.p_conclusion; latent profiles get none
+    a = analyse(lib, method=method, k=4, n_boot=0, cluster_boot=0)
+    md = render_synthesis(a, fmt="md")
+    section = md_sections(md)["What the most mature alliances do differently"]
+    assert "FDR-adjusted" not in md and "Kruskal-Wallis" not in section
+    tests = a.clusters.differences
+    if method == "gmm":
+        assert "no valid test" in section and "p = " not in section
+        return
+    n = int(tests["p_selective_fdr"].notna().sum())
+    family = f"Benjamini-Hochberg adjusted over the {n} practice-by-cluster-pair comparisons tested; selective test"
+    assert section.count(family) == 3 * (a.clusters.k - 1)  # three practices, each against every other cluster
+    top = tests[tests["cluster_a"] == a.clusters.k - 1]
+    shown = [float(p) for p in re.findall(r"\(p = ([0-9.]+), Benjamini-Hochberg", section)]
+    assert shown and all(any(abs(p - q) < 5e-4 for q in top["p_selective_fdr"]) for p in shown)
