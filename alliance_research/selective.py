@@ -416,6 +416,7 @@ class KMeansTruncation:
         self.bins = (np.arange(n_later)[:, None] * k + self.previous[later]).ravel()
         self.counts = np.bincount(self.bins, minlength=n_later * k).reshape(n_later, k).astype(float)
         self.c_own = np.take_along_axis(self.squared, self.current[:, :, None], axis=2)
+        self._last = (None, None)  # see _pair
 
     def _centre_shift(self, u: np.ndarray) -> np.ndarray:
         """How far every centroid of every step moves per unit ``delta``: (S, k)."""
@@ -429,6 +430,18 @@ class KMeansTruncation:
             shift[later] = sums.reshape(n_later, self.k) / self.counts
         return shift
 
+    def _pair(self, members_a: np.ndarray, members_b: np.ndarray):
+        """What depends on the pair of clusters but not on the feature (kept for the pair last asked about, as
+        a table tests every feature of one pair in turn): ``u``, how far rows move relative to every centre
+        (``e``, ``e_own``) and the quadratic coefficients of the assignment conditions."""
+        key = (members_a.tobytes(), members_b.tobytes())
+        if self._last[0] != key:
+            u = _contrast(members_a, members_b)
+            e = u[None, :, None] - self._centre_shift(u)[:, None, :]                # (S, n, k)
+            e_own = np.take_along_axis(e, self.current[:, :, None], axis=2)
+            self._last = (key, (u, e, e_own, e_own ** 2 - e ** 2))
+        return self._last[1]
+
     def intervals(self, members_a, members_b, feature: int) -> np.ndarray:
         """``S`` as closed intervals of the statistic ``mean_a - mean_b`` of ``x[:, feature]``."""
         members_a, members_b = _check_members(members_a, members_b, len(self.x))
@@ -436,15 +449,12 @@ class KMeansTruncation:
         for members in (members_a, members_b):
             if len(np.unique(labels[members])) != 1 or (labels == labels[members][0]).sum() != members.sum():
                 raise ValueError("the clusters tested are not clusters of the k-means result")
-        u = _contrast(members_a, members_b)
+        u, e, e_own, a = self._pair(members_a, members_b)
         x = self.x
         d = x[None, :, feature, None] - self.centres[:, None, :, feature]         # (S, n, k)
-        e = u[None, :, None] - self._centre_shift(u)[:, None, :]                    # (S, n, k)
         d_own = np.take_along_axis(d, self.current[:, :, None], axis=2)
-        e_own = np.take_along_axis(e, self.current[:, :, None], axis=2)
         # each row stays at least as close to its own centre as to every other one (against its own centre the
         # coefficients are 0: a condition that always holds)
-        a = e_own ** 2 - e ** 2
         b = 2 * (d_own * e_own - d * e)
         c = self.c_own - self.squared
         pieces = [_forbidden(a, b, c)]
