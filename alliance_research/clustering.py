@@ -74,13 +74,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from .multiplicity import p_adjust
 from .selective import KMeansFit, KMeansTruncation, WardTruncation, estimate_sigma, lloyd_kmeans, truncated_pvalue
 
 __all__ = ["cluster_profiles", "ClusterResult", "ClusterWarning", "stability_band", "distinguishing_practices",
@@ -544,13 +544,21 @@ def _truncation(x: np.ndarray, result: ClusterResult):
     return KMeansTruncation(x, result.kmeans)
 
 
-def _selective_test(x: np.ndarray, truncation, a: np.ndarray, b: np.ndarray, feature: int,
-                    sigma: float) -> tuple[float, float, float]:
-    """(difference, statistic, selective p) of ``x[:, feature]`` between the members ``a`` and ``b``."""
-    intervals = truncation.intervals(a, b, feature)
+def _difference_row(x: np.ndarray, truncation, cluster_a: int, cluster_b: int, a: np.ndarray, b: np.ndarray,
+                    feature: int, practice, sigma: float) -> dict:
+    """One row of :func:`difference_table` (the members ``a`` and ``b``, column ``feature`` of ``x``); without a
+    ``truncation`` (no selective test) the statistic and p-value are missing."""
     difference = float(x[a, feature].mean() - x[b, feature].mean())
-    scale = sigma * np.sqrt(1 / a.sum() + 1 / b.sum())
-    return difference, difference / scale, truncated_pvalue(difference, scale, intervals)
+    statistic = p = np.nan
+    if truncation is not None:
+        scale = sigma * np.sqrt(1 / a.sum() + 1 / b.sum())
+        statistic = difference / scale
+        p = truncated_pvalue(difference, scale, truncation.intervals(a, b, feature))
+    return {"practice_id": practice, "cluster_a": int(cluster_a), "cluster_b": int(cluster_b),
+            "n_a": int(a.sum()), "n_b": int(b.sum()), "mean_a": float(x[a, feature].mean()),
+            "mean_b": float(x[b, feature].mean()), "difference": difference,
+            "hedges_g": hedges_g(x[a, feature], x[b, feature]), "sigma": sigma, "statistic": statistic,
+            "p_selective": p}
 
 
 def _check_testable(result: ClusterResult) -> None:
@@ -617,12 +625,8 @@ def difference_test(profiles: pd.DataFrame, result: ClusterResult, cluster_a: in
     a, b = _members(result, cluster_a), _members(result, cluster_b)
     sigma = _sigma(x, result.method, sigma)
     feature = profiles.columns.get_loc(practice)
-    difference, statistic, p = _selective_test(x, _truncation(x, result), a, b, feature, sigma)
-    return pd.Series({"practice_id": practice, "cluster_a": int(cluster_a), "cluster_b": int(cluster_b),
-                      "n_a": int(a.sum()), "n_b": int(b.sum()), "mean_a": float(x[a, feature].mean()),
-                      "mean_b": float(x[b, feature].mean()), "difference": difference,
-                      "hedges_g": hedges_g(x[a, feature], x[b, feature]), "sigma": sigma,
-                      "statistic": statistic, "p_selective": p})
+    return pd.Series(_difference_row(x, _truncation(x, result), cluster_a, cluster_b, a, b, feature, practice,
+                                     sigma))
 
 
 def difference_table(profiles: pd.DataFrame, result: ClusterResult, sigma: float | None = None) -> pd.DataFrame:
@@ -648,22 +652,11 @@ def difference_table(profiles: pd.DataFrame, result: ClusterResult, sigma: float
     for cluster_a in range(result.k - 1, 0, -1):
         for cluster_b in range(cluster_a - 1, -1, -1):
             a, b = _members(result, cluster_a), _members(result, cluster_b)
-            for feature, practice in enumerate(profiles.columns):
-                if testable:
-                    difference, statistic, p = _selective_test(x, truncation, a, b, feature, sigma)
-                else:
-                    difference, statistic, p = float(x[a, feature].mean() - x[b, feature].mean()), np.nan, np.nan
-                rows.append({"practice_id": practice, "cluster_a": cluster_a, "cluster_b": cluster_b,
-                             "n_a": int(a.sum()), "n_b": int(b.sum()), "mean_a": float(x[a, feature].mean()),
-                             "mean_b": float(x[b, feature].mean()), "difference": difference,
-                             "hedges_g": hedges_g(x[a, feature], x[b, feature]), "sigma": sigma,
-                             "statistic": statistic, "p_selective": p})
+            rows += [_difference_row(x, truncation, cluster_a, cluster_b, a, b, feature, practice, sigma)
+                     for feature, practice in enumerate(profiles.columns)]
     table = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS[:-1])
-    table["p_selective_fdr"] = np.nan
-    valid = table["p_selective"].notna()
-    if valid.any():
-        table.loc[valid, "p_selective_fdr"] = stats.false_discovery_control(table.loc[valid, "p_selective"]
-                                                                            .to_numpy(), method="bh")
+    # a p-value left missing (no test, or a tie) stays missing and is not counted in the family
+    table["p_selective_fdr"] = p_adjust(table["p_selective"].to_numpy(dtype=float), "BH") if len(table) else []
     return table
 
 

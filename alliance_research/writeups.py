@@ -488,12 +488,12 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     top_members = a.cluster_of[a.cluster_of == top].index.tolist()
     differently = []
     tests = a.clusters.differences
+    n_tests = int(tests["p_selective_fdr"].notna().sum())
     for item in meaning["above"]:
         pid = item["practice_id"]
         evidence = [dict(e, alliance=names.get(m, m)) for m in sorted(top_members) for e in _evidence(a, m, pid)]
         # the selective test of this practice between the most mature cluster and each other one
         against = tests[(tests["practice_id"] == pid) & (tests["cluster_a"] == top)].sort_values("cluster_b")
-        n_tests = int(tests["p_selective_fdr"].notna().sum())
         comparisons = [{"cluster": int(r.cluster_b), "difference": r.difference, "p": r.p_selective_fdr,
                         "conclusion": p_conclusion(
                             r.p_selective_fdr, f"{'higher' if r.difference > 0 else 'lower'} than cluster "
