@@ -84,7 +84,8 @@ from .multiplicity import p_adjust
 from .selective import KMeansFit, KMeansTruncation, WardTruncation, estimate_sigma, lloyd_kmeans, truncated_pvalue
 
 __all__ = ["cluster_profiles", "ClusterResult", "ClusterWarning", "stability_band", "distinguishing_practices",
-           "hedges_g", "difference_test", "difference_table", "cluster_index", "structure_test", "EqualVarianceMixture", "METHODS", "COVARIANCES", "STABILITY_BANDS", "DIFFERENCE_COLUMNS"]
+           "hedges_g", "difference_test", "difference_table", "cluster_index", "structure_test", "EqualVarianceMixture",
+           "fill_missing", "METHODS", "COVARIANCES", "STABILITY_BANDS", "DIFFERENCE_COLUMNS"]
 
 METHODS = ("kmeans", "ward", "gmm")
 #: Covariance structures of the latent profile analysis (``method="gmm"``), as tidyLPA names them.
@@ -97,7 +98,7 @@ STABILITY_BANDS = ((0.85, "highly stable"), (0.75, "stable"), (0.6, "pattern, do
                    (0.5, "weak"))
 
 
-def _fill_missing(profiles: pd.DataFrame) -> pd.DataFrame:
+def fill_missing(profiles: pd.DataFrame) -> pd.DataFrame:
     """The profiles as clustered: a missing practice score is the practice's mean over the alliances (the
     overall mean when no alliance scores the practice). The workshop compares a room with these same profiles."""
     filled = profiles.astype(float)
@@ -515,7 +516,7 @@ def _tested_data(profiles: pd.DataFrame, result: ClusterResult) -> np.ndarray:
     if not same:
         raise ValueError("profiles must be the DataFrame that was clustered (same alliances, same order, same "
                          "scores)")
-    return _fill_missing(profiles).to_numpy()
+    return fill_missing(profiles).to_numpy()
 
 
 def _members(result: ClusterResult, cluster) -> np.ndarray:
@@ -766,7 +767,7 @@ def cluster_profiles(profiles: pd.DataFrame, k: int | None = None, method: str =
     if len(empty):
         raise ValueError(f"{len(empty)} alliances have no practice score at all: {', '.join(map(str, empty[:5]))}")
     imputed = int(profiles.isna().sum().sum())
-    filled = _fill_missing(profiles)
+    filled = fill_missing(profiles)
     x = filled.to_numpy()
     distinct = len(np.unique(x, axis=0))
     if distinct < 2:

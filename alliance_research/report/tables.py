@@ -1,4 +1,4 @@
-"""The output files of the outputs contract, computed from a library and written deterministically.
+"""The output tables of the outputs contract, computed from a library and written deterministically.
 
 ``scores.csv`` and ``agreement.csv`` (see ``DESIGN.md``) come from :func:`score_tables`; :func:`write_csv` gives
 every CSV the same byte-stable form (4 decimals, empty cells for missing values, ``\\n`` line ends), and
@@ -7,22 +7,22 @@ every CSV the same byte-stable form (4 decimals, empty cells for missing values,
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ._bootstrap import SCORE_OPTIONS
-from ._matrix import GROUPS
-from .agreement import icc_table, reliability_table
-from .gaps import perception_gaps
-from .library import Library
-from .scoring import Scores, score_library
-from .trends import wave_changes
+from .._bootstrap import SCORE_OPTIONS
+from .._matrix import GROUPS
+from ..agreement import icc_table, reliability_table
+from ..files import commit_files
+from ..gaps import perception_gaps
+from ..library import Library
+from ..scoring import Scores, score_library
+from ..trends import wave_changes
 
 __all__ = ["score_tables", "agreement_summary", "analysis_tables", "write_csv", "write_tables",
-           "write_score_files", "move_files", "TIDY_FILES"]
+           "write_score_files", "TIDY_FILES"]
 
 #: The long tables written with ``tidy=True``, by file name.
 TIDY_FILES = ("practice_scores.csv", "area_scores.csv", "perception_gaps.csv", "wave_changes.csv",
@@ -166,26 +166,12 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
-    """Write ``tables`` (file name -> frame) into ``folder`` with :func:`write_csv`, all or nothing."""
+    """Write ``tables`` (file name -> frame) into ``folder`` with :func:`write_csv`, all or nothing: every table is
+    written to a temporary folder first and the set is moved in by :func:`~alliance_research.files.commit_files`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
     with tempfile.TemporaryDirectory(dir=folder, prefix=".alliance-research-") as tmp:
-        staged = [(write_csv(frame, Path(tmp) / name), folder / name) for name, frame in tables.items()]
-        for source, target in staged:
-            os.replace(source, target)
-            written.append(target)
-    return written
-
-
-def move_files(source: str | Path, target: str | Path) -> list[Path]:
-    """Move every file under ``source`` to the same place under ``target`` (made as needed), each in one step;
-    the last stage of writing outputs in a temporary folder first. Returns the files' new paths, sorted."""
-    source, target = Path(source), Path(target)
-    written = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        moved = target / path.relative_to(source)
-        moved.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, moved)
-        written.append(moved)
-    return written
+        for name, frame in tables.items():
+            write_csv(frame, Path(tmp) / name)
+        written = commit_files(tmp, folder)
+    return [folder / name for name in tables if folder / name in written]

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .paths import EXAMPLE_LIBRARY
+from ..paths import EXAMPLE_LIBRARY
 
 __all__ = ["NOTEBOOK_DIR", "list_notebooks", "notebook_parameters", "check_parameters", "run_notebooks",
            "notebook_to_html"]
@@ -97,7 +97,7 @@ def notebook_to_html(path: str | Path, target: str | Path, *, hide_code: bool = 
     import nbformat
     from nbconvert import HTMLExporter
 
-    from .writeups import environment
+    from .pages import environment
 
     notebook = nbformat.read(str(path), as_version=4)
     exporter = HTMLExporter(template_name="basic", exclude_input=hide_code, exclude_input_prompt=True,

@@ -7,27 +7,20 @@ succeeded. A folder is only ever replaced if it is empty or holds a previous rep
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from .analysis import analyse
-from .library import Library
+from ..analysis import analyse
+from ..files import check_replaceable, staged_folder
+from ..library import Library
 from .notebooks import check_parameters, list_notebooks, notebook_to_html, run_notebooks
-from .outputs import analysis_tables, write_tables
+from .pages import environment
+from .tables import analysis_tables, write_tables
 from .writeups import render_all
 
 __all__ = ["build_report", "notebook_plan", "MARKER"]
 
 #: The file that marks a folder as a report this tool may replace.
 MARKER = ".alliance-research-report"
-
-
-def _check_replaceable(out: Path, marker: str = MARKER) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / marker).exists())):
-        raise OSError(f"refusing to replace {out}: it is not empty and was not written by alliance-research "
-                      f"(no {marker} in it); choose another --out")
 
 
 def notebook_plan(library: Library, a, *, random_state: int, method: str, k: int | None,
@@ -65,39 +58,34 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
     ``notebooks`` defaults to the repository's ``notebooks/*.ipynb`` (none in an installed package).
     """
     out = Path(out)
-    _check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_replaceable(out, MARKER)
     notebooks = list_notebooks() if notebooks is None else list(notebooks)
     stages = ["analyse", "tables", "write-ups", "notebooks", "index"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(stages), desc="report", unit="stage")
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-new-"))
     try:
-        a = analyse(library, method=method, k=k, random_state=random_state, n_boot=n_boot)
-        plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks)
-        check_parameters(plan)  # before any work that takes time
-        _step(bar, "tables")
-        tables = analysis_tables(a)
-        write_tables(tables, tmp)
-        _step(bar, "write-ups")
-        render_all(a, tmp, progress=progress, jobs=jobs)
-        _step(bar, "notebooks")
-        executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress) if plan else []
-        pages = []
-        for path in executed:
-            title = _notebook_title(path)
-            notebook_to_html(path, path.with_suffix(".html"), title=title, back_link="../index.html")
-            pages.append({"title": title, "html": f"notebooks/{path.stem}.html", "ipynb": f"notebooks/{path.name}"})
-        _step(bar, "index")
-        _write_index(a, tmp, tables=sorted(tables), notebooks=pages)
-        (tmp / MARKER).write_text("written by alliance-research report\n", encoding="utf-8")
-        _step(bar, None)
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        with staged_folder(out, marker=MARKER, note="written by alliance-research report\n") as tmp:
+            a = analyse(library, method=method, k=k, random_state=random_state, n_boot=n_boot)
+            plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks)
+            check_parameters(plan)  # before any work that takes time
+            _step(bar, "tables")
+            tables = analysis_tables(a)
+            write_tables(tables, tmp)
+            _step(bar, "write-ups")
+            render_all(a, tmp, progress=progress, jobs=jobs)
+            _step(bar, "notebooks")
+            executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress) if plan else []
+            pages = []
+            for path in executed:
+                title = _notebook_title(path)
+                notebook_to_html(path, path.with_suffix(".html"), title=title, back_link="../index.html")
+                pages.append({"title": title, "html": f"notebooks/{path.stem}.html",
+                              "ipynb": f"notebooks/{path.name}"})
+            _step(bar, "index")
+            _write_index(a, tmp, tables=sorted(tables), notebooks=pages)
+            _step(bar, None)
     finally:
         if bar is not None:
             bar.close()
@@ -117,8 +105,6 @@ def _notebook_title(path: Path) -> str:
 
 
 def _write_index(a, folder: Path, *, tables: list[str], notebooks: list[dict]) -> Path:
-    from .writeups import environment
-
     lib = a.library
     summary = lib.summary()
     names = dict(zip(lib.alliances["alliance_id"], lib.alliances["name"]))
@@ -148,14 +134,3 @@ def _step(bar, name: str | None) -> None:
         bar.update(1)
         if name:
             bar.set_postfix_str(name)
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` where ``out`` is, replacing a previous report."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-old-"))
-        os.replace(out, old / "report")
-        os.replace(new, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, out)

@@ -1,6 +1,6 @@
 """Lessons-learnt write-ups: one page per alliance and a cross-case synthesis, in Markdown and HTML.
 
-Pages are rendered from Jinja2 templates (``alliance_research/templates``; point ``template_dir`` at a folder of
+Pages are rendered from Jinja2 templates (``alliance_research/report/templates``; point ``template_dir`` at a folder of
 your own to override any of them) and from the data only: every number comes from the :class:`Analysis`, every
 quotation from a dossier. Text from the library is escaped: HTML templates autoescape it, and Markdown output
 turns ``<`` into ``&lt;`` so that a comment holding a ``<script>`` tag shows as text wherever the Markdown is
@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from .analysis import Analysis
-from .multiplicity import ADJUSTMENTS, format_p, p_conclusion
-from .outputs import move_files
-from .qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_names
+from ..analysis import Analysis
+from ..files import commit_files
+from ..multiplicity import ADJUSTMENTS, p_conclusion
+from ..qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_names
+from .pages import environment, kpi_name, num, plural, signed
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
            "write_figures", "environment"]
@@ -31,72 +32,6 @@ N_RISKS = 3
 N_PEERS = 2
 N_ACTIONS = 5
 WIDE_INTERVAL = 1.0  # an index interval at least one level wide is called wide
-
-
-# --- formatting -------------------------------------------------------------------------------------------------
-
-def _num(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "n/a"
-    return f"{float(value):.{digits}f}"
-
-
-def _signed(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
-    text = f"{float(value):+.{digits}f}"
-    return text[1:] if float(text) == 0 else text
-
-
-def _interval(low, high, digits: int = 1) -> str:
-    if low is None or high is None or low != low or high != high:
-        return "no interval"
-    return f"{_num(low, digits)} to {_num(high, digits)}"
-
-
-def _p_value(value) -> str:
-    """A p-value in a table: three decimals, ``< 0.001`` below that (never ``0.000``), ``n/a`` when missing."""
-    if value is None or value != value or value is pd.NA:
-        return "n/a"
-    return format_p(float(value)).removeprefix("p = ").removeprefix("p ")
-
-
-def _sentence(text: str) -> str:
-    """First letter upper case, the rest untouched (Jinja's ``capitalize`` lowers the rest)."""
-    return text[:1].upper() + text[1:] if text else text
-
-
-def _kpi_name(label, unit) -> str:
-    label = label if isinstance(label, str) and label else ""
-    if isinstance(unit, str) and unit and unit not in label:
-        return f"{label} ({unit})"
-    return label
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _md_safe(value):
-    """Markdown output: no library text can open an HTML tag."""
-    return value.replace("<", "&lt;") if isinstance(value, str) else value
-
-
-def environment(fmt: str, template_dir: str | Path | None = None) -> Environment:
-    """The Jinja2 environment for ``fmt`` (``"md"`` or ``"html"``), user templates first."""
-    loaders = [FileSystemLoader(str(template_dir))] if template_dir else []
-    loaders.append(PackageLoader("alliance_research", "templates"))
-    if fmt == "html":
-        env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2"], default=True),
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    elif fmt == "md":
-        env = Environment(loader=ChoiceLoader(loaders), autoescape=False, finalize=_md_safe,
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    else:
-        raise ValueError(f"fmt must be 'md' or 'html'; got {fmt!r}")
-    env.filters.update(num=_num, signed=_signed, plural=_plural, sentence=_sentence, p_value=_p_value)
-    env.globals.update(interval=_interval)
-    return env
 
 
 # --- what a page says -------------------------------------------------------------------------------------------
@@ -189,7 +124,7 @@ def _cluster_meaning(a: Analysis, cluster: int, n: int = 2) -> dict:
     below = describe(ordered[ordered["hedges_g"] < 0].head(n))
 
     def listed(items):
-        return " and ".join(f"{m['label']} ({_num(m['mean'])} against {_num(m['others'])})" for m in items)
+        return " and ".join(f"{m['label']} ({num(m['mean'])} against {num(m['others'])})" for m in items)
 
     parts = ([f"higher than the other alliances on {listed(above)}"] if above else []) + \
             ([f"lower on {listed(below)}" if above else f"lower than the other alliances on {listed(below)}"]
@@ -260,7 +195,7 @@ def alliance_context(a: Analysis, alliance_id: str, *, figures: dict[str, str] |
     lib, fw = a.library, a.framework
     known = lib.alliances.set_index("alliance_id")
     if alliance_id not in known.index:
-        from ._text import did_you_mean
+        from .._text import did_you_mean
         raise ValueError(f"no alliance '{alliance_id}' in the library{did_you_mean(alliance_id, known.index)}")
     info = known.loc[alliance_id]
     latest = a.latest.maturity.set_index("alliance_id")
@@ -382,19 +317,19 @@ def _actions(risks: list[dict], gaps: list[dict], change: dict | None, low_agree
     for r in risks:
         if r["next"]["at_top"]:
             continue
-        peer = f" Learn from {r['peers'][0]['name']}, which scores {_num(r['peers'][0]['score'])}." if r["peers"] else ""
-        actions.append(f"Move {r['label']} from {r['next']['current']} ({_num(r['score'])}) towards "
+        peer = f" Learn from {r['peers'][0]['name']}, which scores {num(r['peers'][0]['score'])}." if r["peers"] else ""
+        actions.append(f"Move {r['label']} from {r['next']['current']} ({num(r['score'])}) towards "
                        f"{r['next']['name']}: {r['next']['descriptor']}{peer}")
     for g in gaps[:2]:
         who = "partners" if g["gap"] > 0 else "client"
         actions.append(f"Talk through {g['label']} with the client and the partners together: the {who} rate it "
-                       f"{_num(abs(g['gap']))} higher. Agree what evidence would settle the difference.")
+                       f"{num(abs(g['gap']))} higher. Agree what evidence would settle the difference.")
     if change:
         for p in [p for p in change["practices"] if p["change"] < 0][:1]:
             actions.append(f"Find out what changed on {p['label']} since wave {change['from']} "
-                           f"({_signed(p['change'])}).")
+                           f"({signed(p['change'])}).")
     for r in low_agreement.head(1).itertuples():
-        actions.append(f"Find out why respondents disagree about {r.label} (rwg {_num(r.rwg, 2)}): the score "
+        actions.append(f"Find out why respondents disagree about {r.label} (rwg {num(r.rwg, 2)}): the score "
                        f"hides different experiences.")
     return actions[:N_ACTIONS]
 
@@ -403,24 +338,24 @@ def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.Data
     notes = []
     settings = a.scores.settings
     if m["few_respondents"]:
-        notes.append(f"Only {_plural(int(m['n_respondents']), 'respondent')} answered: fewer than "
+        notes.append(f"Only {plural(int(m['n_respondents']), 'respondent')} answered: fewer than "
                      f"{settings['min_respondents']}, so every score here rests on very few views.")
     if m["low_agreement"]:
         notes.append("Respondents disagree on many practices (rwg below 0.70), so the averages hide real "
                      "differences of view.")
     elif m["n_low_agreement_practices"]:
-        notes.append(f"Respondents disagree on {_plural(int(m['n_low_agreement_practices']), 'practice')} "
+        notes.append(f"Respondents disagree on {plural(int(m['n_low_agreement_practices']), 'practice')} "
                      f"(rwg below 0.70); read those scores as an average of different views.")
     width = m["ci_high"] - m["ci_low"]
     if width == width and width >= WIDE_INTERVAL:
-        notes.append(f"The maturity index's 95% interval is wide ({_num(m['ci_low'])} to {_num(m['ci_high'])}).")
+        notes.append(f"The maturity index's 95% interval is wide ({num(m['ci_low'])} to {num(m['ci_high'])}).")
     if m["level_uncertain"]:
         notes.append("The interval spans two maturity levels, so the level is not certain.")
     if m["prorated"]:
-        notes.append(f"{_plural(int(len(practices) - len(scored)), 'practice')} had no answers; the index uses the "
+        notes.append(f"{plural(int(len(practices) - len(scored)), 'practice')} had no answers; the index uses the "
                      f"{len(scored)} that did.")
     if m["n_sparse_practices"]:
-        notes.append(f"{_plural(int(m['n_sparse_practices']), 'practice')} were answered by fewer than half of "
+        notes.append(f"{plural(int(m['n_sparse_practices']), 'practice')} were answered by fewer than half of "
                      f"the respondents.")
     if len(index) < 20:
         notes.append(f"Comparisons with the library rest on {len(index)} alliances; a different library could "
@@ -446,7 +381,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
         outcomes = []
         if len(a.kpi_by_cluster):
             rows = a.kpi_by_cluster[a.kpi_by_cluster["cluster"] == c]
-            outcomes = [{"label": _kpi_name(r.label, r.unit), "unit": r.unit, "n": int(r.n), "median": r.median, "q1": r.q1,
+            outcomes = [{"label": kpi_name(r.label, r.unit), "unit": r.unit, "n": int(r.n), "median": r.median, "q1": r.q1,
                          "q3": r.q3} for r in rows.itertuples()]
         clusters.append(dict(summary, lessons=groups, outcomes=outcomes))
 
@@ -475,7 +410,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
             # every model, as R QCA prints M1, M2, ... (of every pair of conservative and parsimonious models); the
             # figures are the first one's
             models = r.alternatives.split(" / ") if r.expression else []
-            configurations.append({"label": _kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
+            configurations.append({"label": kpi_name(r.label, None), "n": int(r.n), "expression": r.expression,
                                    "models": models, "n_cases": int(r.n_cases),
                                    "deviant": r.deviant.replace(",", ", "), "consistency": r.consistency,
                                    "below_cut": bool(r.expression) and r.consistency < INCL_CUT - 1e-10,
@@ -498,10 +433,10 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
                         "conclusion": p_conclusion(
                             r.p_selective_fdr, f"{'higher' if r.difference > 0 else 'lower'} than cluster "
                                                f"{int(r.cluster_b)} by {abs(r.difference):.1f}",
-                            f"of a difference from cluster {int(r.cluster_b)} ({_signed(r.difference)})",
+                            f"of a difference from cluster {int(r.cluster_b)} ({signed(r.difference)})",
                             n_tests=n_tests, family="practice-by-cluster-pair comparison",
                             details="selective test") if r.p_selective_fdr == r.p_selective_fdr else
-                        f"against cluster {int(r.cluster_b)} {_signed(r.difference)}, with no selective p-value "
+                        f"against cluster {int(r.cluster_b)} {signed(r.difference)}, with no selective p-value "
                         f"(the clustering broke a tie in the scores there)"}
                        for r in against.itertuples()]
         differently.append(dict(item, evidence=evidence[:3], comparisons=comparisons))
@@ -558,13 +493,9 @@ def _init_worker(analysis) -> None:
 
 
 def _save(fig, path: Path) -> str:
-    import matplotlib.pyplot as plt
+    from ..plotting import save_png
 
-    from .plotting import _save_png
-
-    name = _save_png(fig, path, dpi=100)
-    plt.close(fig)
-    return name
+    return save_png(fig, path, dpi=100)
 
 
 _ENVIRONMENTS: dict = {}
@@ -598,7 +529,7 @@ def _batch(a: Analysis) -> dict:
 
 
 def _charts(a: Analysis):
-    from .plotting import AllianceCharts
+    from ..plotting import AllianceCharts
 
     batch = _batch(a)
     if "charts" not in batch:
@@ -625,9 +556,6 @@ def _draw_alliance(a: Analysis, alliance_id: str, folder: Path) -> dict[str, str
 
 def _alliance_work(ids: list[str], root: str, template_dir, figures: bool, analysis=None) -> int:
     """Draw each alliance's figures and write its two pages under ``root`` (in a worker process, or here)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     a = analysis if analysis is not None else _WORKER_ANALYSIS
     _batch(a)  # keep the lookup (and the chart stamps) from one alliance to the next
     root = Path(root)
@@ -641,32 +569,29 @@ def _alliance_work(ids: list[str], root: str, template_dir, figures: bool, analy
 
 
 def _synthesis_figures(a: Analysis, folder: Path) -> dict:
-    from . import plotting
+    from .. import plotting
 
     profiles = a.latest.profiles()
     fw = a.framework
-    s = {"map": _save(plotting.plot_cluster_map(profiles, a.clusters).figure, folder / "cluster-map.png"),
-         "profiles": _save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw).figure,
+    s = {"map": _save(plotting.plot_cluster_map(profiles, a.clusters, pyplot=False).figure, folder / "cluster-map.png"),
+         "profiles": _save(plotting.plot_cluster_profiles(profiles, a.clusters, framework=fw, pyplot=False).figure,
                            folder / "cluster-profiles.png"),
-         "heatmap": _save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw).figure,
+         "heatmap": _save(plotting.plot_cluster_heatmap(profiles, a.clusters, framework=fw, pyplot=False).figure,
                           folder / "cluster-heatmap.png")}
     if a.clusters.method == "ward":
-        s["dendrogram"] = _save(plotting.plot_dendrogram(a.clusters).figure, folder / "dendrogram.png")
+        s["dendrogram"] = _save(plotting.plot_dendrogram(a.clusters, pyplot=False).figure, folder / "dendrogram.png")
     if len(a.kpi_values):
         s["kpis"] = {}
         for kpi in a.library.kpis["kpi"]:
             if kpi in set(a.kpi_values["kpi"]):
                 ax = plotting.plot_kpi_by_cluster(a.kpi_values, a.cluster_of, kpi, names=a.clusters.names,
-                                                  kpis=a.library.kpis)
+                                                  kpis=a.library.kpis, pyplot=False)
                 s["kpis"][kpi] = _save(ax.figure, folder / f"kpi-{kpi}.png")
     return s
 
 
 def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
     """Draw every figure the pages use into ``folder``; returns file names by page (``"synthesis"`` or an id)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, dict[str, str]] = {"synthesis": _synthesis_figures(a, folder)}
@@ -686,9 +611,6 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
     Everything is written to a temporary folder beside ``out`` and moved in at the end. The alliances' figures
     and pages are made ``jobs`` processes at a time (``None``: one per core). Returns the paths.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = a.latest.maturity["alliance_id"].tolist()
@@ -727,4 +649,4 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
             text = render_synthesis(a, fmt=fmt, template_dir=template_dir,
                                     figures=dict(synthesis_figures, kpis=kpi_figures))
             (tmp / f"synthesis.{fmt}").write_text(text, encoding="utf-8", newline="\n")
-        return move_files(tmp, out)
+        return commit_files(tmp, out)
