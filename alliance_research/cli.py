@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from .library import load_library
-    from .outputs import TIDY_FILES, write_score_files
+    from .report.tables import TIDY_FILES, write_score_files
 
     if args.out.suffix.lower() != ".csv" or args.out.name in ("agreement.csv",) + TIDY_FILES:
         print(f"alliance-research: --out names the scores file, a .csv other than agreement.csv and "
@@ -203,6 +204,9 @@ def report_problems(err: LibraryError, stream=None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # pandera imports hypothesis (when installed, as it is with the test extras) and hypothesis then loads every
+    # installed plugin (trio's, ...), a second of start-up that a command never needs: it runs no property tests
+    os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
     try:
         return args.func(args)
     except LibraryError as err:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reprlib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Problem", "LibraryError"]
 
@@ -92,6 +93,8 @@ class LibraryError(ValueError):
     def to_frame(self) -> pd.DataFrame:
         """The problems as a DataFrame with columns file, line, column, value, expected (and sheet, after file,
         when any problem is in a workbook sheet)."""
+        import pandas as pd  # here, not at import: the command line reports problems without loading pandas
+
         frame = pd.DataFrame(
             [(p.file, p.line, p.column, p.value, p.expected) for p in self.problems],
             columns=["file", "line", "column", "value", "expected"],

@@ -28,6 +28,7 @@ from .paths import EXAMPLE_LIBRARY, shown_path
 __all__ = [
     "Library",
     "load_library",
+    "load_library_folder",
     "SECTORS",
     "ORGANISATION_TYPES",
     "PHASES",
@@ -203,7 +204,7 @@ def load_library(path: str | Path | None = None, *, framework: str | Path | Fram
     """
     root = library_root(path)
     fw = framework if isinstance(framework, Framework) else load_framework(framework, library=root)
-    return _load(root, fw, require_responses=True)
+    return load_library_folder(root, fw, require_responses=True)
 
 
 def library_root(path: str | Path | None) -> Path:
@@ -214,9 +215,12 @@ def library_root(path: str | Path | None) -> Path:
     return root
 
 
-def _load(root: Path, fw: Framework, *, require_responses: bool,
-          responses_path: Path | None = None, responses_shown: str | None = None) -> Library:
-    """Load a library; ``require_responses=False`` accepts a library with no ratings yet (survey import)."""
+def load_library_folder(root: Path, fw: Framework, *, require_responses: bool = True,
+                        responses_path: Path | None = None, responses_shown: str | None = None) -> Library:
+    """Load the library folder ``root`` against the framework ``fw`` (what :func:`load_library` does once it has
+    both); ``require_responses=False`` accepts a library with no ratings yet (survey import), and
+    ``responses_path`` reads the ratings from another file shown as ``responses_shown`` in problems (a staged
+    ``responses.csv`` checked before it replaces the library's)."""
     problems = ProblemCollector()
     alliances, known, evidence, lessons = _load_dossiers(root, fw, problems)
     responses = _load_responses(root, fw, known, problems, require=require_responses, path=responses_path,

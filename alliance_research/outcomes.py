@@ -31,7 +31,7 @@ from scipy import stats
 
 from .multiplicity import ALPHA, p_adjust, p_conclusion
 
-__all__ = ["alliance_kpis", "kpi_by_cluster", "maturity_vs_kpi", "MIN_N"]
+__all__ = ["alliance_kpis", "kpi_by_cluster", "maturity_vs_kpi", "sample_note", "MIN_N"]
 
 #: Below this many alliances a test is not run at all; below ``2 * MIN_N`` its result is called descriptive.
 MIN_N = 5
@@ -65,7 +65,9 @@ def alliance_kpis(outcomes: pd.DataFrame, kpis: pd.DataFrame, how: str = "mean")
     return table.merge(kpis[["kpi", "label", "unit", "higher_is_better"]], on="kpi", how="left")
 
 
-def _sample_note(n: int) -> str:
+def sample_note(n: int) -> str:
+    """What a sample of ``n`` alliances allows: not tested below :data:`MIN_N`, descriptive below twice that;
+    empty otherwise. The wording every table of outcomes (and the QCA of a library) uses."""
     if n < MIN_N:
         return f"not tested: only {n} alliances have this KPI"
     if n < 2 * MIN_N:
@@ -126,7 +128,7 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
         if constant and n >= MIN_N:
             untested = f"not tested: every alliance has the same value (n = {n})"
         elif p != p:
-            untested = _sample_note(n) if n < MIN_N else f"not tested: fewer than two clusters with data (n = {n})"
+            untested = sample_note(n) if n < MIN_N else f"not tested: fewer than two clusters with data (n = {n})"
         else:
             untested = None
         meta = data.iloc[0]
@@ -150,7 +152,7 @@ def kpi_by_cluster(outcomes: pd.DataFrame, kpis: pd.DataFrame, labels: pd.Series
         verdict = p_conclusion(test["p_fdr"], "clusters differ", "that clusters differ", n_tests=n_tested,
                                family="KPI", method="BH", alpha=alpha,
                                details=f"epsilon squared = {test['epsilon_squared']:.2f}")
-        tests.iloc[i, tests.columns.get_loc("conclusion")] = f"{verdict}; {_sample_note(int(test['n_total']))}"
+        tests.iloc[i, tests.columns.get_loc("conclusion")] = f"{verdict}; {sample_note(int(test['n_total']))}"
     return table.merge(tests, on="kpi", how="left")
 
 
@@ -239,7 +241,7 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
         name = meta["label"] if isinstance(meta["label"], str) and meta["label"] else kpi
         untested = None
         if rho != rho:
-            untested = _sample_note(n) if n < MIN_N else f"not computed: no variation (n = {n})"
+            untested = sample_note(n) if n < MIN_N else f"not computed: no variation (n = {n})"
         rows.append({"kpi": kpi, "label": meta["label"], "unit": meta["unit"],
                      "higher_is_better": meta["higher_is_better"], "n": n, "rho": rho, "p_value": p,
                      "ci_low": low, "ci_high": high, "rho_better": rho_better, "conclusion": untested,
@@ -266,5 +268,5 @@ def maturity_vs_kpi(maturity: pd.Series, outcomes: pd.DataFrame, kpis: pd.DataFr
             details += "; kpis.csv does not say which direction is better"
         verdict = p_conclusion(r["p_fdr"], finding, f"of an association between maturity and {r['_name']}",
                                n_tests=n_tested, family="KPI", method="BH", alpha=alpha, details=details)
-        table.iloc[i, table.columns.get_loc("conclusion")] = f"{verdict}; {_sample_note(int(r['n']))}"
+        table.iloc[i, table.columns.get_loc("conclusion")] = f"{verdict}; {sample_note(int(r['n']))}"
     return table.drop(columns=["_name", "_known"])

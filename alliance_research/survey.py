@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from ._tables import LINE, read_table
 from .errors import LibraryError, Problem
+from .files import atomic_write
 from .framework import Framework
 from .framework import load_framework
-from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load, library_root
+from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, library_root, load_library_folder
 from .paths import shown_path
 
 __all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
@@ -183,7 +182,7 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         raise LibraryError([Problem("library", None, None, None, "the folder of the library to append to")])
     root = library_root(library)
     fw = load_framework(framework, library=root)
-    lib = _load(root, fw, require_responses=False)  # a new library may have no ratings yet
+    lib = load_library_folder(root, fw, require_responses=False)  # a new library may have no ratings yet
     target = root / "data" / "responses.csv"
     problems = []
     if not ALLIANCE_ID.match(alliance_id) or alliance_id not in set(lib.alliances["alliance_id"]):
@@ -207,7 +206,7 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
                                     f"'{alliance_id}' wave {wave} (was this export imported before?)")])
     _check_same_respondents(new, lib.responses, export, codebook, lib.framework)
     if not dry_run:
-        _append_atomically(target, new, lambda tmp: _load(
+        _append_atomically(target, new, lambda tmp: load_library_folder(
             root, fw, require_responses=True, responses_path=tmp,
             responses_shown=f"{shown_path(target, root)} (with the imported rows)"))
     return new
@@ -252,17 +251,4 @@ def _append_atomically(target: Path, rows: pd.DataFrame, check=None) -> None:
     for record in rows.to_dict("records"):
         writer.writerow(["" if pd.isna(record.get(c)) else record.get(c, "") for c in header])
     data = existing + buffer.getvalue().encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".responses-", suffix=".csv.tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.is_file():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        if check is not None:
-            check(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, data, check=check)

@@ -23,7 +23,7 @@ import alliance_research as ar
 from alliance_research.agreement import icc_table, reliability_table
 from alliance_research.datasets import make_library
 from alliance_research.gaps import perception_gaps
-from alliance_research.outputs import agreement_summary
+from alliance_research.report.tables import agreement_summary
 from alliance_research.scoring import score_library
 from alliance_research.trends import wave_changes
 

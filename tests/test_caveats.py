@@ -15,9 +15,9 @@ from alliance_research import analysis as analysis_module
 from alliance_research.analysis import Caveat, analyse
 from alliance_research.clustering import ClusterWarning, cluster_profiles
 from alliance_research.datasets import make_library
-from alliance_research import report as report_module
+from alliance_research.report import build as report_module
 from alliance_research.report import build_report
-from alliance_research.writeups import render_all
+from alliance_research.report.writeups import render_all
 
 from .test_writeups import md_sections, read_html
 

@@ -21,7 +21,7 @@ import papermill
 import pytest
 
 import alliance_research as ar
-from alliance_research import outputs, writeups
+from alliance_research.report import tables as outputs, writeups
 from alliance_research.analysis import analyse
 from alliance_research.datasets import make_library
 
@@ -332,7 +332,7 @@ def test_workshop_scores_the_workbooks_it_is_given_and_writes_the_page(runs, syn
 
 
 def test_the_report_refuses_parameters_a_notebook_does_not_declare():
-    from alliance_research.notebooks import check_parameters, list_notebooks
+    from alliance_research.report.notebooks import check_parameters, list_notebooks
 
     notebooks = list_notebooks(NOTEBOOKS)
     plan = {path: {"library": "", "seed": 1} for path in notebooks}

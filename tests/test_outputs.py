@@ -10,7 +10,7 @@ import pytest
 
 import alliance_research as ar
 from alliance_research.cli import main
-from alliance_research.outputs import TIDY_FILES, score_tables, write_csv
+from alliance_research.report.tables import TIDY_FILES, score_tables, write_csv
 
 from .test_cli import run
 
@@ -115,7 +115,7 @@ def test_score_small_library(small_library, tmp_path):
 
 def test_analysis_tables_cluster_file():
     from alliance_research.analysis import analyse
-    from alliance_research.outputs import analysis_tables
+    from alliance_research.report.tables import analysis_tables
 
     lib = ar.load_library()
     tables = analysis_tables(analyse(lib, n_boot=50, cluster_boot=5))

@@ -443,7 +443,7 @@ def test_library_qca_states_every_kpi_with_n_and_a_caveat(example):
 def test_synthesis_shows_configurations_only_with_outcomes(example):
     from dataclasses import replace
 
-    from alliance_research import writeups
+    from alliance_research.report import writeups
     from alliance_research.analysis import analyse
 
     lib, _ = example
@@ -586,7 +586,7 @@ def test_library_qca_records_a_failed_minimisation_as_the_conclusion(example, mo
     def too_large(*args, **kwargs):
         raise ValueError("the prime implicant chart is too large to solve exactly; use fewer conditions")
 
-    monkeypatch.setattr(qca, "minimise", too_large)
+    monkeypatch.setattr(qca.library, "minimise", too_large)
     table = qca.library_qca(scores, lib.outcomes, lib.kpis)
     assert (table["solution"] == "none").all() and len(table) == len(lib.kpis)
     assert table["conclusion"].str.startswith("not analysed: the prime implicant chart is too large").all()

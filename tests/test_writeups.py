@@ -14,7 +14,7 @@ import yaml
 import alliance_research as ar
 from alliance_research.analysis import analyse
 from alliance_research.paths import EXAMPLE_LIBRARY
-from alliance_research.writeups import render_alliance, render_all, render_synthesis
+from alliance_research.report.writeups import render_alliance, render_all, render_synthesis
 
 SECTIONS = ["Headline", "What is working", "Where integration is at risk", "Evidence by practice",
             "How the client and the partners see it", "Change since the previous wave", "Lessons learnt", "Actions",
@@ -620,7 +620,7 @@ def test_an_unknown_format_is_an_error(analysis):
 def test_the_page_lookup_scans_and_splits_alike_with_missing_keys_and_nullable_types():
     """A single page scans a table, a batch splits it once: the same rows either way, also where a key is missing
     (pandas' nullable types compare missing as NA, which must count as no match, not raise)."""
-    from alliance_research.writeups import _Lookup
+    from alliance_research.report.writeups import _Lookup
 
     frame = pd.DataFrame({"alliance_id": pd.array(["a", "b", None, "a"], dtype="string"),
                           "wave": pd.array([1, 1, 1, None], dtype="Int64"), "value": [1, 2, 3, 4]})
