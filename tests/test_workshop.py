@@ -18,6 +18,8 @@ from markupsafe import escape
 
 import alliance_research as ar
 from alliance_research import workshop
+from alliance_research.workshop import room as room_mod
+from alliance_research.workshop import workbook as workbook_mod
 from alliance_research.analysis import analyse
 from alliance_research.cli import main
 from alliance_research.library import ORGANISATION_TYPES
@@ -38,7 +40,7 @@ def template(tmp_path_factory) -> Path:
 
 
 def _row_of(ws) -> dict[str, int]:
-    return {ws[f"A{r}"].value: r for r in range(workshop.FIRST_ROW, ws.max_row + 1) if ws[f"A{r}"].value}
+    return {ws[f"A{r}"].value: r for r in range(workbook_mod.FIRST_ROW, ws.max_row + 1) if ws[f"A{r}"].value}
 
 
 def fill(template: Path, path: Path, answers: dict, *, alliance="Riverside Alliance", org_type="client",
@@ -99,12 +101,12 @@ def test_the_template_has_a_row_per_practice_with_every_level_descriptor(templat
     assert wb.sheetnames == [workshop.INSTRUCTIONS_SHEET, RATING, workshop.LISTS_SHEET]
     ws = wb[RATING]
     assert list(_row_of(ws)) == FW.practice_ids
-    headers = [ws.cell(workshop.HEADER_ROW, c).value for c in range(1, 6 + len(FW.level_names))]
+    headers = [ws.cell(workbook_mod.HEADER_ROW, c).value for c in range(1, 6 + len(FW.level_names))]
     assert headers[1:5] == ["Area", "Practice", "Your rating", "Evidence (what shows it)"]
     assert headers[5:] == [f"{s} {n}" for s, n in FW.level_names.items()]
     descriptors = FW.descriptors.set_index(["practice_id", "score"])["descriptor"]
     for p in FW.practices.itertuples():
-        row = workshop.FIRST_ROW + p.order
+        row = workbook_mod.FIRST_ROW + p.order
         assert (ws[f"B{row}"].value, ws[f"C{row}"].value) == (p.area, p.statement)
         assert [ws.cell(row, 6 + s).value for s in FW.level_names] == [descriptors[(p.practice_id, s)]
                                                                      for s in FW.level_names]
@@ -120,9 +122,9 @@ def test_the_template_is_protected_with_drop_downs_and_editable_answers(template
     assert ws.protection.sheet and wb[workshop.INSTRUCTIONS_SHEET].protection.sheet and lists.protection.sheet
     assert wb.security.lockStructure
     assert lists.sheet_state == "hidden"
-    last = workshop.FIRST_ROW + len(FW.practice_ids) - 1
+    last = workbook_mod.FIRST_ROW + len(FW.practice_ids) - 1
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    levels = validations[f"D{workshop.FIRST_ROW}:D{last}"]
+    levels = validations[f"D{workbook_mod.FIRST_ROW}:D{last}"]
     assert levels.type == "list" and levels.showErrorMessage and levels.allow_blank
     name = levels.formula1.lstrip("=")
     (sheet, cells), = wb.defined_names[name].destinations
@@ -131,7 +133,7 @@ def test_the_template_is_protected_with_drop_downs_and_editable_answers(template
     org = validations["C4"]
     (sheet, cells), = wb.defined_names[org.formula1.lstrip("=")].destinations
     assert [c.value for row in wb[sheet][cells.replace("$", "")] for c in row] == list(ORGANISATION_TYPES)
-    for row in range(workshop.FIRST_ROW, last + 1):
+    for row in range(workbook_mod.FIRST_ROW, last + 1):
         assert not ws[f"D{row}"].protection.locked and not ws[f"E{row}"].protection.locked
         assert ws[f"A{row}"].protection.locked and ws[f"C{row}"].protection.locked and ws[f"F{row}"].protection.locked
     assert all(not ws[ref].protection.locked for ref in workshop.FIELD_CELLS.values())
@@ -143,13 +145,14 @@ def test_the_template_comes_from_the_rubric(tmp_path, small_fw):
     path = workshop.write_template(tmp_path / "small.xlsx", small_fw)
     ws = openpyxl.load_workbook(path)[RATING]
     assert list(_row_of(ws)) == ["p-one", "p-two", "p-three", "p-four"]
-    assert ws[f"C{workshop.FIRST_ROW}"].value == "p-one is done."
-    assert ws.cell(workshop.HEADER_ROW, 6).value == "0 Level 0"
+    assert ws[f"C{workbook_mod.FIRST_ROW}"].value == "p-one is done."
+    assert ws.cell(workbook_mod.HEADER_ROW, 6).value == "0 Level 0"
 
 
 def test_no_practice_text_in_the_workshop_code():
-    code = (Path(workshop.__file__)).read_text(encoding="utf-8")
-    code += (Path(workshop.__file__).parent / "templates" / "workshop.html.j2").read_text(encoding="utf-8")
+    package = Path(workshop.__file__).parent
+    code = "".join(path.read_text(encoding="utf-8") for path in sorted(package.rglob("*.py")))
+    code += (package.parent / "report" / "templates" / "workshop.html.j2").read_text(encoding="utf-8")
     for p in FW.practices.itertuples():
         for text in (p.practice_id, p.label, p.statement):
             assert text not in code, text
@@ -212,7 +215,7 @@ def test_a_room_is_scored_and_its_page_written(room, analysis, tmp_path):
     split_gap = result.gaps.set_index("id").loc[SPLIT]
     assert (split_gap["client_score"], split_gap["partner_score"], split_gap["gap"]) == (0, 4, 4)
     # table-1 (a client) left practices 1 and 2 unrated: two client answers there, too few to show either side
-    assert workshop.MIN_PER_SIDE == 3
+    assert room_mod.MIN_PER_SIDE == 3
     for practice_id in FW.practice_ids[1:3]:
         row = result.gaps.set_index("id").loc[practice_id]
         assert row["n_client"] == 2 and not row["comparable"]
@@ -313,7 +316,7 @@ def test_broken_workbooks_report_every_problem_with_file_sheet_and_cell(template
         text[Path(p.file).name].append(str(p))
     assert set(text) == {"renamed.xlsx", "out-of-range.xlsx", "no-type.xlsx", "notes.xlsx", "unfilled.xlsx"}
     assert "expected a sheet named 'Rating'" in text["renamed.xlsx"][0] and "My ratings" in text["renamed.xlsx"][0]
-    row4, row6 = workshop.FIRST_ROW + 4, workshop.FIRST_ROW + 6
+    row4, row6 = workbook_mod.FIRST_ROW + 4, workbook_mod.FIRST_ROW + 6
     assert [s.split(": ")[0] for s in text["out-of-range.xlsx"]] == [
         f"{folder.as_posix()}/out-of-range.xlsx, sheet 'Rating', cell D{row4}",
         f"{folder.as_posix()}/out-of-range.xlsx, sheet 'Rating', cell D{row6}"]
@@ -325,7 +328,7 @@ def test_broken_workbooks_report_every_problem_with_file_sheet_and_cell(template
     assert "expected an Excel workbook (.xlsx)" in text["notes.xlsx"][0]
     # every problem at once: the missing fields and the missing ratings
     assert [s.split(": ")[0].rsplit(" ", 1)[1] for s in text["unfilled.xlsx"]] == ["C3", "C4",
-                                                                                  f"D{workshop.FIRST_ROW}"]
+                                                                                  f"D{workbook_mod.FIRST_ROW}"]
     frame = caught.value.to_frame()
     assert frame.columns.tolist() == ["file", "sheet", "line", "column", "value", "expected"]
 
@@ -336,7 +339,7 @@ def test_changed_rows_another_framework_and_a_name_used_twice(template, tmp_path
     path = fill(template, folder / "moved.xlsx", _answers("client", 0))
     wb = openpyxl.load_workbook(path)
     ws = wb[RATING]
-    first, second = workshop.FIRST_ROW, workshop.FIRST_ROW + 1
+    first, second = workbook_mod.FIRST_ROW, workbook_mod.FIRST_ROW + 1
     ws[f"A{first}"], ws[f"A{second}"] = ws[f"A{second}"].value, ws[f"A{first}"].value  # two rows swapped
     wb.save(path)
     other = workshop.write_template(tmp_path / "other.xlsx", small_fw)
@@ -441,12 +444,12 @@ def test_the_widget_adds_participants_and_shows_the_room_once(analysis):
     box.show.click()  # two answers per practice: too few to show anything, and more can still be added
     assert box.room is None and box.view.value == "" and not box.add.disabled
     assert "Not shown yet" in box.status.value and "at least 3 answers" in box.status.value
-    for _ in range(workshop.MIN_PER_SIDE - 1):
+    for _ in range(room_mod.MIN_PER_SIDE - 1):
         add("client", 1)
         add("designer", -1)
     assert all(slider.value == FW.dont_know for slider in box.sliders.values())  # ready for the next participant
     box.show.click()
-    assert box.room.n_participants == 2 * workshop.MIN_PER_SIDE
+    assert box.room.n_participants == 2 * room_mod.MIN_PER_SIDE
     assert box.room.index_gap["gap"] == FW.max_score
     assert box.room.prompts[0]["kind"] == "gap"
     assert "Partners minus client, maturity index: +4.0" in box.view.value
@@ -456,7 +459,7 @@ def test_the_widget_adds_participants_and_shows_the_room_once(analysis):
     shown = box.view.value
     add("client", 3)
     box.show.click()
-    assert box.n_participants == 2 * workshop.MIN_PER_SIDE and box.view.value == shown
+    assert box.n_participants == 2 * room_mod.MIN_PER_SIDE and box.view.value == shown
     box.clear.click()
     assert box.room is None and box.n_participants == 0 and box.view.value == "" and not box.add.disabled
     with pytest.raises(ValueError, match="min_answers must be 2 or more"):
@@ -539,12 +542,12 @@ def test_typed_answers_read_like_picked_ones_and_xlsx_in_any_case(template, tmp_
 def test_a_formula_without_a_saved_result_is_a_problem(template, tmp_path):
     path = fill(template, tmp_path / "formula.xlsx", _answers("client", 0))
     wb = openpyxl.load_workbook(path)
-    wb[RATING][f"D{workshop.FIRST_ROW}"] = f'="{FW.level_names[3]}"'  # written by a program: no cached value
+    wb[RATING][f"D{workbook_mod.FIRST_ROW}"] = f'="{FW.level_names[3]}"'  # written by a program: no cached value
     wb.save(path)
     with pytest.raises(ar.LibraryError) as caught:
         workshop.read_workbooks(path)
     (problem,), = [caught.value.problems]
-    assert (problem.sheet, problem.line, problem.column) == (RATING, workshop.FIRST_ROW, "D")
+    assert (problem.sheet, problem.line, problem.column) == (RATING, workbook_mod.FIRST_ROW, "D")
     assert "not a formula without a saved result" in str(problem)
 
 
@@ -585,7 +588,7 @@ def test_the_alliance_name_in_any_case_or_spacing_is_one_alliance(template, anal
 
 def test_distances_use_the_library_as_clustered_and_few_practices_are_flagged(template, tmp_path):
     """An alliance missing a practice is compared as the clustering saw it (the practice's library mean)."""
-    from alliance_research.clustering import _fill_missing
+    from alliance_research.clustering import fill_missing
 
     root = Path(ar.__file__).resolve().parent.parent
     lib = tmp_path / "lib"
@@ -606,7 +609,7 @@ def test_distances_use_the_library_as_clustered_and_few_practices_are_flagged(te
         fill(template, folder / f"r{i}.xlsx", _answers(org_type, i), org_type=org_type)
     result = workshop.score_room(workshop.read_workbooks(folder), analysis, n_boot=20, n_cases=len(library))
     own = result.profile.set_index("practice_id")["score"]
-    filled = _fill_missing(library[FW.practice_ids])
+    filled = fill_missing(library[FW.practice_ids])
     expected = (((filled - own) ** 2).mean(axis=1) ** 0.5)
     distances = result.cases.set_index("alliance_id")["distance"]
     assert distances[first] == pytest.approx(expected[first])

@@ -648,3 +648,4 @@ def plot_wave_changes(changes: pd.DataFrame, alliance_id: str, *, level: str = "
                Line2D([], [], linestyle="none", marker="o", color=role_colour("down"), label="Fall, interval excludes 0"),
                Line2D([], [], linestyle="none", marker="o", color="0.6", label="Interval includes 0")]
     title_and_legend(ax, f"{alliance_id}: change in {level} scores from wave {first} to wave {last}", handles)
+    return ax
