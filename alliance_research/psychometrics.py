@@ -251,13 +251,13 @@ def item_analysis(items: pd.DataFrame, areas, *, ci: float = 0.95) -> ItemAnalys
     --------
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 2], "b": [2, 2, 3, 4, 1], "c": [1, 3, 3, 3, np.nan]})
     >>> res = item_analysis(x, {"a": "one", "b": "one", "c": "one"})
-    >>> res.items[["practice_id", "n", "r_drop_area"]].round(3)
+    >>> res.items[["practice_id", "n", "r_drop_area"]].round(3)   # R psych::alpha(x)$item.stats: n, r.drop
       practice_id  n  r_drop_area
-    0           a  5        0.883
-    1           b  5        0.682
-    2           c  4        0.615
-    >>> round(res.scales.loc[0, "alpha"], 3)
-    0.841
+    0           a  5        0.990
+    1           b  5        0.656
+    2           c  4        0.692
+    >>> print(round(res.scales.loc[0, "alpha"], 3))      # R: psych::alpha(x)$total$raw_alpha = 0.8793103
+    0.879
     """
     areas = _areas_for(items, areas)
     x = items.astype(float)
@@ -308,16 +308,6 @@ def _vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, cols
 
 
-def _duplication(p: int) -> np.ndarray:
-    """The duplication matrix D with vec(A) = D vech(A) for symmetric A."""
-    rows, cols = _vech_index(p)
-    d = np.zeros((p * p, len(rows)))
-    for k, (i, j) in enumerate(zip(rows, cols)):
-        d[j * p + i, k] = 1.0
-        d[i * p + j, k] = 1.0
-    return d
-
-
 class _Model:
     """A CFA with simple structure: practice ``i`` loads on factor ``factor_of[i]``; factor variances fixed at 1
     (``std.lv = TRUE``); factors correlate freely unless ``orthogonal``."""
@@ -359,8 +349,22 @@ class _Model:
         return out
 
     def start(self, s: np.ndarray) -> np.ndarray:
+        """Start values from the correlations: a factor with two practices is not identified while its
+        correlations are 0 (the information matrix is singular there), so they start from the data instead."""
         d = np.diag(s)
-        return np.concatenate([np.sqrt(0.5 * d), 0.5 * d, np.zeros(len(self.pairs))])
+        sd = np.sqrt(d)
+        r = s / np.outer(sd, sd)
+        within = np.zeros(self.k)
+        for f in range(self.k):
+            idx = np.flatnonzero(self.factor_of == f)
+            block = r[np.ix_(idx, idx)][np.triu_indices(len(idx), 1)]
+            within[f] = np.clip(block.mean() if len(block) else 0.5, 0.1, 0.9)
+        lam = np.sqrt(within[self.factor_of]) * sd
+        phi = []
+        for a, b in self.pairs:
+            between = r[np.ix_(self.factor_of == a, self.factor_of == b)].mean()
+            phi.append(np.clip(between / np.sqrt(within[a] * within[b]), -0.9, 0.9))
+        return np.concatenate([lam, d - lam ** 2, phi])
 
 
 def _discrepancy(sigma: np.ndarray, s: np.ndarray, logdet_s: float) -> float:
@@ -382,13 +386,13 @@ def _fit_ml(model: _Model, s: np.ndarray, max_iter: int = 500, tol: float = 1e-1
     for it in range(1, max_iter + 1):
         sigma = model.sigma(theta)
         inv = np.linalg.inv(sigma)
-        a = np.einsum("ij,qjk->qik", inv, model.derivatives(theta))
-        info = np.einsum("aij,bji->ab", a, a)
-        score = np.einsum("aij,ji->a", a, inv @ (s - sigma))
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            return theta, f, False, it
+        a = np.matmul(inv, model.derivatives(theta))                  # Sigma^-1 dSigma/dtheta_a
+        flat = a.reshape(model.q, -1)
+        info = flat @ a.transpose(0, 2, 1).reshape(model.q, -1).T      # tr(A_a A_b)
+        score = flat @ (inv @ (s - sigma)).T.ravel()                    # tr(A_a Sigma^-1 (S - Sigma))
+        # least squares rather than solve: near an unidentified point (e.g. an area of two practices
+        # uncorrelated with the rest) the information matrix is singular; the minimum-norm step still descends
+        step = np.linalg.lstsq(info, score, rcond=None)[0]
         t = 1.0
         while True:
             candidate = theta + t * step
@@ -442,10 +446,22 @@ def _gamma(x: np.ndarray) -> np.ndarray:
     return np.cov(d, rowvar=False, bias=True)
 
 
-def _sb_scaling(sigma: np.ndarray, delta: np.ndarray, gamma: np.ndarray, df: int, dup: np.ndarray) -> float:
-    """Satorra-Bentler scaling factor c = tr(U Gamma) / df with U = W - W D (D'W D)^-1 D'W."""
+def _normal_weight(sigma: np.ndarray) -> np.ndarray:
+    """W = D'(Sigma^-1 (x) Sigma^-1) D / 2 in vech coordinates, without forming the Kronecker product.
+
+    For vech elements a = (i, j) and b = (m, n) the sum over their duplicated positions is
+    (mult_a mult_b / 2)(A_im A_jn + A_in A_jm), mult = 2 off the diagonal and 1 on it.
+    """
     inv = np.linalg.inv(sigma)
-    w = 0.5 * dup.T @ np.kron(inv, inv) @ dup
+    rows, cols = _vech_index(len(sigma))
+    m = inv[np.ix_(rows, rows)] * inv[np.ix_(cols, cols)] + inv[np.ix_(rows, cols)] * inv[np.ix_(cols, rows)]
+    mult = np.where(rows == cols, 1.0, 2.0)
+    return 0.25 * np.outer(mult, mult) * m
+
+
+def _sb_scaling(sigma: np.ndarray, delta: np.ndarray, gamma: np.ndarray, df: int) -> float:
+    """Satorra-Bentler scaling factor c = tr(U Gamma) / df with U = W - W D (D'W D)^-1 D'W."""
+    w = _normal_weight(sigma)
     wd = w @ delta
     u = w - wd @ np.linalg.solve(delta.T @ wd, wd.T)
     return float(np.sum(u * gamma.T) / df)
@@ -626,9 +642,9 @@ def cfa(items: pd.DataFrame, areas, *, one_factor: bool = False, robust: bool = 
     >>> items = pd.DataFrame(x, columns=[f"i{j}" for j in range(6)])
     >>> res = cfa(items, {c: "ab"[j // 3] for j, c in enumerate(items.columns)})
     >>> res.fit[["estimator", "df", "cfi", "srmr"]].round(3)
-      estimator  df  cfi   srmr
-    0        ML   8  1.0  0.015
-    1       MLM   8  1.0  0.015
+      estimator  df    cfi   srmr
+    0        ML   8  0.999  0.024
+    1       MLM   8  0.999  0.024
     """
     areas = _areas_for(items, areas)
     order = _area_order(areas)
@@ -663,13 +679,12 @@ def cfa(items: pd.DataFrame, areas, *, one_factor: bool = False, robust: bool = 
                  "rmsea": rmsea[0], "rmsea_ci_low": rmsea[1], "rmsea_ci_high": rmsea[2], "srmr": srmr,
                  "baseline_chisq": chisq_b, "baseline_df": df_b})
     if robust and df > 0:
-        dup = _duplication(p)
         gamma = _gamma(x)
         delta = model.derivatives(theta)[:, rows, cols].T
-        c = _sb_scaling(sigma, delta, gamma, df, dup)
+        c = _sb_scaling(sigma, delta, gamma, df)
         delta_b = np.zeros((len(rows), p))
         delta_b[rows == cols, np.arange(p)] = 1.0
-        c_b = _sb_scaling(np.diag(np.diag(s)), delta_b, gamma, df_b, dup)
+        c_b = _sb_scaling(np.diag(np.diag(s)), delta_b, gamma, df_b)
         cfi_r, tli_r = _incremental(chisq, c * df, chisq_b, c_b * df_b)
         tli_r = 1 - ((chisq - c * df) / df) / ((chisq_b - c_b * df_b) / df_b)
         rmsea_r = _rmsea(chisq, df, n, c)
