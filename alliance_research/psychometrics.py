@@ -44,6 +44,9 @@ References
    *Multivariate Behavioral Research*, 49(5), 460-470.
 .. [BSL12] Brosseau-Liard, P. E., Savalei, V. & Li, L. (2012). An investigation of the sample performance of two
    nonnormality corrections for RMSEA. *Multivariate Behavioral Research*, 47(6), 904-930.
+.. [Boo82] Boomsma, A. (1982). The robustness of LISREL against small sample sizes in factor analysis models.
+   In K. G. Joreskog & H. Wold (Eds.), *Systems under indirect observation* (Part I, pp. 149-173).
+   North-Holland.
 .. [BC87] Bentler, P. M. & Chou, C.-P. (1987). Practical issues in structural modeling. *Sociological Methods &
    Research*, 16(1), 78-117.
 .. [RBS12] Rhemtulla, M., Brosseau-Liard, P. E. & Savalei, V. (2012). When can categorical variables be treated
@@ -52,8 +55,8 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
 
 import numpy as np
 import pandas as pd
@@ -71,23 +74,21 @@ __all__ = ["item_analysis", "omega", "cfa", "compare_models", "instrument_qualit
 #: the right side of it (CFI and TLI at least .95, RMSEA at most .06, SRMR at most .08).
 HU_BENTLER = (("cfi", ">=", 0.95), ("tli", ">=", 0.95), ("rmsea", "<=", 0.06), ("srmr", "<=", 0.08))
 
-#: Absolute floor on the complete responses a CFA needs: below 100, ML estimates and fit indices are unstable
-#: even for simple models (Boomsma; Kline), and Hu & Bentler's cut-offs were studied from N = 150 up.
+#: Absolute floor on the complete responses a CFA needs: below 100, ML factor analyses often fail to converge or
+#: give improper solutions (Boomsma, 1982), and Hu & Bentler's cut-offs were studied from N = 150 up.
 MIN_N = 100
 #: Complete responses per free parameter of the area model (Bentler & Chou, 1987: at least 5 under normality).
 N_PER_PARAMETER = 5
 
 #: What the figures describe and what they do not: carried in every result's ``notes``.
 CAVEATS = (
-    "Respondents are nested in alliances: these figures describe respondents' ratings pooled over alliances, "
-    "not alliances. The ratings of one alliance are not independent, so chi-square p-values are too optimistic, "
-    "and within- and between-alliance structures are mixed; a multilevel CFA is out of scope.",
-    "Ratings on the 0..4 scale are treated as continuous (maximum likelihood on covariances); with five ordered "
-    "categories this is usually acceptable (Rhemtulla, Brosseau-Liard & Savalei, 2012), and the Satorra-Bentler "
-    "robust statistics correct the chi-square for the non-normality that ratings bring.",
+    ("Respondents are nested in alliances: these figures describe respondents' ratings pooled over alliances, "
+     "not alliances. The ratings of one alliance are not independent, so chi-square p-values are too optimistic, "
+     "and within- and between-alliance structures are mixed; a multilevel CFA is out of scope."),
+    ("Ratings are treated as continuous (maximum likelihood on covariances); with five or more ordered "
+     "categories this is usually acceptable (Rhemtulla, Brosseau-Liard & Savalei, 2012), and the Satorra-Bentler "
+     "robust statistics correct the chi-square for the non-normality that ratings bring."),
 )
-
-Estimator = Literal["ML", "MLM"]
 
 
 class NotEnoughData(ValueError):
@@ -282,8 +283,8 @@ def item_analysis(items: pd.DataFrame, areas, *, ci: float = 0.95) -> ItemAnalys
     frame["r_drop_overall"] = r_drop
     frame["alpha_if_dropped_overall"] = a_drop
     scales.append(_scale_row("overall", "overall", x, cov, ci))
-    notes = ("Missing answers ('Don't know') are left out pairwise: each covariance uses the respondents who "
-             "answered both practices, as psych::alpha does.",) + CAVEATS[:1]
+    notes = (("Missing answers ('Don't know') are left out pairwise: each covariance uses the respondents who "
+              "answered both practices, as psych::alpha does."),) + CAVEATS[:1]
     return ItemAnalysis(items=frame, scales=pd.DataFrame(scales), notes=notes)
 
 
@@ -513,7 +514,7 @@ def cfa_refusal(n: int, areas: pd.Series, *, min_n: int = MIN_N, n_per_parameter
     three practices, the covariance matrix is not singular (``n`` above the number of practices), and ``n`` is at
     least ``max(min_n, n_per_parameter * q)`` with ``q`` the free parameters of the area model (one loading and one
     residual variance per practice plus the areas' correlations): five per parameter after Bentler & Chou
-    (1987), and never under 100.
+    (1987) [BC87]_, and never under 100 (Boomsma, 1982 [Boo82]_).
 
     Examples
     --------
@@ -632,7 +633,7 @@ def cfa(items: pd.DataFrame, areas, *, one_factor: bool = False, robust: bool = 
     ----------
     Joreskog (1969) [Jor69]_; R ``lavaan`` 0.6 [Ros12]_; Browne & Cudeck (1993) [BC93]_; Hu & Bentler (1999)
     [HB99]_; Satorra & Bentler (1994) [SB94]_; Brosseau-Liard & Savalei (2014) [BS14]_; Brosseau-Liard, Savalei &
-    Li (2012) [BSL12]_; Bentler & Chou (1987) [BC87]_ for the minimum sample.
+    Li (2012) [BSL12]_; Bentler & Chou (1987) [BC87]_ and Boomsma (1982) [Boo82]_ for the minimum sample.
 
     Examples
     --------
@@ -760,7 +761,7 @@ def compare_models(items: pd.DataFrame, areas, *, robust: bool = True, min_n: in
     Rosseel (2012) [Ros12]_; Hu & Bentler (1999) [HB99]_.
     """
     areas = _areas_for(items, areas)
-    kw = dict(robust=robust, min_n=min_n, n_per_parameter=n_per_parameter)
+    kw = {"robust": robust, "min_n": min_n, "n_per_parameter": n_per_parameter}
     area_fit = cfa(items, areas, **kw)
     one = cfa(items, areas, one_factor=True, **kw)
     fit = pd.concat([area_fit.fit, one.fit], ignore_index=True)
@@ -997,7 +998,7 @@ def instrument_quality(library, wave: int | None = None, *, framework: Framework
         wave = int(pd.to_numeric(data["wave"]).max())
     items, areas = respondent_items(data, fw, wave)
     ia = item_analysis(items, areas)
-    kw = dict(min_n=min_n, n_per_parameter=n_per_parameter)
+    kw = {"min_n": min_n, "n_per_parameter": n_per_parameter}
     refusal = cfa_refusal(len(_complete(items)), areas, **kw)
     om = models = None
     if refusal is None:
