@@ -17,12 +17,29 @@ type:
 Answers may be scores, level names from the framework (``Established``), ``"3 - Established"``, the
 framework's don't-know answer, or blank. Export columns the codebook does not name (timestamps, e-mail, ...)
 are ignored.
+
+An optional third codebook column, ``codes``, lists a platform's answer codes for a practice or the
+organisation type, as ``code=answer`` pairs separated by ``;``: ``A0=0; A1=1; A2=2; A3=3; A4=4; DK=`` (an empty
+answer is "don't know") or ``CLIEN=client; CONTR=contractor``. An answer found among the codes is read as its
+answer; any other answer is read as above, so one codebook reads a LimeSurvey export with *Answer codes* and
+with *Full answers*, and a Qualtrics export with numeric values and with choice text.
+``alliance-research instrument export`` writes these codebooks.
+
+Platform layouts read without any setting:
+
+- **Qualtrics** CSV exports put three header rows above the data: the column ids, the question texts, and
+  ``{"ImportId":"QID3_1"}`` JSON. When the third line is such JSON, the second and third lines are skipped, and a
+  codebook column may name either the column id or the ImportId (which survives a renamed export tag).
+  Lines in messages are still the lines of the file.
+- **LimeSurvey** CSV exports (headings *Question code*) name a list question's column by its code and an array
+  row's column ``CODE[SQ]``; the codebook names them as they are, with ``id`` as the respondent id.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import tempfile
@@ -37,7 +54,7 @@ from .framework import load_framework
 from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load, library_root
 from .paths import shown_path
 
-__all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
+__all__ = ["import_survey", "read_codebook", "read_codebook_codes", "wide_to_long", "META_FIELDS"]
 
 #: Codebook targets that are not practices (practice ids never contain underscores).
 META_FIELDS = ("respondent_id", "organisation", "organisation_type")
@@ -49,18 +66,35 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
     Raises
     ------
     LibraryError
-        On unknown practice ids, a practice or field mapped twice, or a missing organisation column.
+        On unknown practice ids, a practice or field mapped twice, a missing organisation column, or invalid
+        ``codes``.
+    """
+    practices, meta, _ = read_codebook_codes(path, fw)
+    return practices, meta
+
+
+def read_codebook_codes(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict[str, str], dict[str, dict]]:
+    """Read a codebook with its answer codes: ``(practices, meta, codes)`` where ``practices`` and ``meta`` are as
+    :func:`read_codebook` returns them and ``codes`` maps an export column to ``{code: answer}``: a score or
+    None for a practice, an organisation type for the organisation type column.
+
+    Raises
+    ------
+    LibraryError
+        As :func:`read_codebook`; also for a ``codes`` entry that is not ``code=answer``, a code listed twice,
+        an answer that is not one of the framework's (or an organisation type), or codes on another field.
     """
     path = Path(path)
     shown = path.as_posix()
-    frame, problems = read_table(path, shown, ["column", "practice_id"])
+    frame, problems = read_table(path, shown, ["column", "practice_id"], ["codes"])
     if frame is None:
         raise LibraryError(problems)
     practices: dict[str, str] = {}
     meta: dict[str, str] = {}
+    codes: dict[str, dict] = {}
     seen_target: dict[str, int] = {}
     valid = set(fw.practice_ids) | set(META_FIELDS)
-    for column, target, line in frame[["column", "practice_id", LINE]].itertuples(index=False):
+    for column, target, code_text, line in frame[["column", "practice_id", "codes", LINE]].itertuples(index=False):
         if not column:
             problems.append(Problem(shown, line, "column", column, "the name of a column of the export"))
             continue
@@ -77,6 +111,10 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
             problems.append(Problem(shown, line, "column", column, "each export column once"))
             continue
         (meta.__setitem__(target, column) if target in META_FIELDS else practices.__setitem__(column, target))
+        if code_text:
+            mapping, more = _parse_codes(code_text, target, fw, shown, line)
+            problems += more
+            codes[column] = mapping
     for field in ("organisation", "organisation_type"):
         if field not in meta:
             problems.append(Problem(shown, None, "practice_id", None,
@@ -86,7 +124,63 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
         problems.append(Problem(shown, None, "practice_id", None, "at least one row mapping a column to a practice"))
     if problems:
         raise LibraryError(problems)
-    return practices, meta
+    return practices, meta, codes
+
+
+def _parse_codes(text: str, target: str, fw: Framework, shown: str, line: int) -> tuple[dict, list[Problem]]:
+    """``"A0=0; A1=1; DK="`` -> ``{"A0": 0, "A1": 1, "DK": None}`` for a practice (answers read as survey
+    answers), or ``{"CLIEN": "client"}`` for the organisation type."""
+    problems: list[Problem] = []
+    mapping: dict[str, object] = {}
+    if target not in fw.practice_ids and target != "organisation_type":
+        return mapping, [Problem(shown, line, "codes", text,
+                                 "no codes on this row (codes are for practices and organisation_type)")]
+    for pair in text.split(";"):
+        if not pair.strip():
+            continue
+        code, sep, answer = (part.strip() for part in pair.partition("="))
+        if not sep or not code:
+            problems.append(Problem(shown, line, "codes", pair.strip(),
+                                    "code=answer pairs separated by ';', e.g. 'A3=3; DK='"))
+        elif code in mapping:
+            problems.append(Problem(shown, line, "codes", code, "each code once"))
+        elif target == "organisation_type":
+            if answer.lower() not in ORGANISATION_TYPES:
+                problems.append(Problem(shown, line, "codes", pair.strip(),
+                                        f"an organisation type after '=': one of {', '.join(ORGANISATION_TYPES)}"))
+            else:
+                mapping[code] = answer.lower()
+        else:
+            try:
+                mapping[code] = fw.parse_answer(answer)
+            except ValueError:
+                problems.append(Problem(shown, line, "codes", pair.strip(),
+                                        f"an answer after '=': {fw.expected_answers()}"))
+    return mapping, problems
+
+
+#: The third header line of a Qualtrics CSV export holds ``{"ImportId":"QID1_1"}`` in every column.
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+
+
+def _qualtrics_import_ids(frame: pd.DataFrame) -> dict[str, str] | None:
+    """ImportId -> column id when the frame's first two rows are a Qualtrics export's second and third header
+    lines (question texts, then ImportId JSON in every non-empty cell); else None."""
+    if len(frame) < 2:
+        return None
+    third = frame.drop(columns=LINE).iloc[1]
+    cells = {column: value for column, value in third.items() if value}
+    if not cells or not all(_IMPORT_ID.match(value) for value in cells.values()):
+        return None
+    aliases = {}
+    for column, value in cells.items():
+        try:
+            import_id = json.loads(value).get("ImportId")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(import_id, str):
+            aliases.setdefault(import_id, column)
+    return aliases
 
 
 def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, alliance_id: str, wave: int) -> pd.DataFrame:
@@ -96,18 +190,32 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     """
     export = Path(export)
     shown = export.as_posix()
-    practices, meta = read_codebook(codebook, fw)
+    practices, meta, codes = read_codebook_codes(codebook, fw)
     frame, problems = read_table(export, shown, [], allow_unknown=True)
     if frame is None:
         raise LibraryError(problems)
+    first_data_line = 2
+    import_ids = _qualtrics_import_ids(frame)
+    if import_ids is not None:  # Qualtrics: skip the question-text and ImportId header lines
+        first_data_line = int(frame[LINE].iloc[1]) + 1
+        frame = frame.iloc[2:].reset_index(drop=True)
     codebook_shown = Path(codebook).as_posix()
+    found: dict[str, str] = {}  # codebook column -> export column
     for column in [*practices, *meta.values()]:
-        if column not in frame.columns:
-            problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"))
+        if column in frame.columns:
+            found[column] = column
+        elif import_ids and column in import_ids:
+            found[column] = import_ids[column]
+        else:
+            problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"
+                                    + (" (its column id or ImportId)" if import_ids is not None else "")))
     if problems:
         raise LibraryError(problems)
+    practices = {found[column]: practice for column, practice in practices.items()}
+    codes = {found[column]: mapping for column, mapping in codes.items()}
+    meta = {field: found[column] for field, column in meta.items()}
     if frame.empty:
-        raise LibraryError([Problem(shown, 2, None, "", "at least one respondent row after the header")])
+        raise LibraryError([Problem(shown, first_data_line, None, "", "at least one respondent row after the header")])
     stem = re.sub(r"[^a-z0-9]+", "-", export.stem.lower()).strip("-") or "respondent"
     rows = []
     seen_ids: dict[str, int] = {}
@@ -127,15 +235,19 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
         if not organisation:
             problems.append(Problem(shown, line, meta["organisation"], organisation,
                                     "the respondent's organisation (not empty)"))
-        org_type = record[meta["organisation_type"]].lower()
+        org_column = meta["organisation_type"]
+        org_codes = codes.get(org_column, {})
+        org_type = org_codes.get(record[org_column], record[org_column].lower())
         if org_type not in ORGANISATION_TYPES:
-            problems.append(Problem(shown, line, meta["organisation_type"], record[meta["organisation_type"]],
-                                    f"one of {', '.join(ORGANISATION_TYPES)}"))
+            problems.append(Problem(shown, line, org_column, record[org_column],
+                                    f"one of {', '.join(ORGANISATION_TYPES)}" + _codes_hint(org_codes)))
         for column, practice in practices.items():
+            answer = record[column]
+            column_codes = codes.get(column, {})
             try:
-                score = fw.parse_answer(record[column])
+                score = column_codes[answer] if answer in column_codes else fw.parse_answer(answer)
             except ValueError:
-                problems.append(Problem(shown, line, column, record[column], fw.expected_answers()))
+                problems.append(Problem(shown, line, column, answer, fw.expected_answers() + _codes_hint(column_codes)))
                 continue
             rows.append((alliance_id, wave, respondent, organisation, org_type, practice, score, None))
     if problems:
@@ -143,6 +255,10 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
     out["score"] = out["score"].astype("Int64")
     return out
+
+
+def _codes_hint(codes: dict) -> str:
+    return f", or one of the codebook's codes {', '.join(codes)}" if codes else ""
 
 
 def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wave: int,

@@ -79,6 +79,7 @@ def export_instrument(framework: Framework | str | Path | None, format: str, out
     out = Path(out) if out is not None else Path(f"instrument-{fw.id}{FORMATS[format]}")
     if out.suffix.lower() != FORMATS[format]:
         raise ValueError(f"the {format} instrument is a {FORMATS[format]} file; got {out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
     if format == "limesurvey":
         data, codebook = limesurvey_survey(fw, style=style, title=title)
     elif format == "qualtrics":
