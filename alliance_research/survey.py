@@ -29,7 +29,8 @@ Platform layouts read without any setting:
 
 - **Qualtrics** CSV exports put three header rows above the data: the column ids, the question texts, and
   ``{"ImportId":"QID3_1"}`` JSON. When the third line is such JSON, the second and third lines are skipped, and a
-  codebook column may name either the column id or the ImportId (which survives a renamed export tag).
+  codebook column may name either the column id or the ImportId; an optional ``import_id`` codebook column
+  gives the ImportId to look for when the column id is not there (an export tag renamed in Qualtrics).
   Lines in messages are still the lines of the file.
 - **LimeSurvey** CSV exports (headings *Question code*) name a list question's column by its code and an array
   row's column ``CODE[SQ]``; the codebook names them as they are, with ``id`` as the respondent id.
@@ -44,6 +45,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -54,7 +56,7 @@ from .framework import load_framework
 from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, _load, library_root
 from .paths import shown_path
 
-__all__ = ["import_survey", "read_codebook", "read_codebook_codes", "wide_to_long", "META_FIELDS"]
+__all__ = ["import_survey", "read_codebook", "load_codebook", "Codebook", "wide_to_long", "META_FIELDS"]
 
 #: Codebook targets that are not practices (practice ids never contain underscores).
 META_FIELDS = ("respondent_id", "organisation", "organisation_type")
@@ -69,14 +71,27 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
         On unknown practice ids, a practice or field mapped twice, a missing organisation column, or invalid
         ``codes``.
     """
-    practices, meta, _ = read_codebook_codes(path, fw)
-    return practices, meta
+    book = load_codebook(path, fw)
+    return book.practices, book.meta
 
 
-def read_codebook_codes(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict[str, str], dict[str, dict]]:
-    """Read a codebook with its answer codes: ``(practices, meta, codes)`` where ``practices`` and ``meta`` are as
-    :func:`read_codebook` returns them and ``codes`` maps an export column to ``{code: answer}``: a score or
-    None for a practice, an organisation type for the organisation type column.
+class Codebook(NamedTuple):
+    """A codebook as ``import-survey`` uses it.
+
+    ``practices``: export column -> practice id; ``meta``: field (``respondent_id``, ``organisation``,
+    ``organisation_type``) -> export column; ``codes``: export column -> ``{code: answer}`` (a score or None for
+    a practice, an organisation type for the organisation type); ``import_ids``: export column -> the Qualtrics
+    ImportId to find it by when its column id was renamed.
+    """
+
+    practices: dict[str, str]
+    meta: dict[str, str]
+    codes: dict[str, dict]
+    import_ids: dict[str, str]
+
+
+def load_codebook(path: str | Path, fw: Framework) -> Codebook:
+    """Read a codebook with its optional ``codes`` and ``import_id`` columns (see the module docstring).
 
     Raises
     ------
@@ -86,15 +101,17 @@ def read_codebook_codes(path: str | Path, fw: Framework) -> tuple[dict[str, str]
     """
     path = Path(path)
     shown = path.as_posix()
-    frame, problems = read_table(path, shown, ["column", "practice_id"], ["codes"])
+    frame, problems = read_table(path, shown, ["column", "practice_id"], ["codes", "import_id"])
     if frame is None:
         raise LibraryError(problems)
     practices: dict[str, str] = {}
     meta: dict[str, str] = {}
     codes: dict[str, dict] = {}
+    import_ids: dict[str, str] = {}
     seen_target: dict[str, int] = {}
     valid = set(fw.practice_ids) | set(META_FIELDS)
-    for column, target, code_text, line in frame[["column", "practice_id", "codes", LINE]].itertuples(index=False):
+    rows = frame[["column", "practice_id", "codes", "import_id", LINE]].itertuples(index=False)
+    for column, target, code_text, import_id, line in rows:
         if not column:
             problems.append(Problem(shown, line, "column", column, "the name of a column of the export"))
             continue
@@ -115,6 +132,8 @@ def read_codebook_codes(path: str | Path, fw: Framework) -> tuple[dict[str, str]
             mapping, more = _parse_codes(code_text, target, fw, shown, line)
             problems += more
             codes[column] = mapping
+        if import_id:
+            import_ids[column] = import_id
     for field in ("organisation", "organisation_type"):
         if field not in meta:
             problems.append(Problem(shown, None, "practice_id", None,
@@ -124,7 +143,7 @@ def read_codebook_codes(path: str | Path, fw: Framework) -> tuple[dict[str, str]
         problems.append(Problem(shown, None, "practice_id", None, "at least one row mapping a column to a practice"))
     if problems:
         raise LibraryError(problems)
-    return practices, meta, codes
+    return Codebook(practices, meta, codes, import_ids)
 
 
 def _parse_codes(text: str, target: str, fw: Framework, shown: str, line: int) -> tuple[dict, list[Problem]]:
@@ -190,7 +209,7 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     """
     export = Path(export)
     shown = export.as_posix()
-    practices, meta, codes = read_codebook_codes(codebook, fw)
+    practices, meta, codes, column_import_ids = load_codebook(codebook, fw)
     frame, problems = read_table(export, shown, [], allow_unknown=True)
     if frame is None:
         raise LibraryError(problems)
@@ -204,8 +223,8 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     for column in [*practices, *meta.values()]:
         if column in frame.columns:
             found[column] = column
-        elif import_ids and column in import_ids:
-            found[column] = import_ids[column]
+        elif import_ids and (column in import_ids or column_import_ids.get(column) in import_ids):
+            found[column] = import_ids.get(column) or import_ids[column_import_ids[column]]
         else:
             problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"
                                     + (" (its column id or ImportId)" if import_ids is not None else "")))

@@ -32,8 +32,8 @@ RESPONDENT_CODES = {"organisation_type": "OrgType", "organisation": "Organisatio
 #: Question wording of the respondent fields.
 RESPONDENT_QUESTIONS = {"organisation_type": "What type of organisation do you work for?",
                         "organisation": "Which organisation do you work for?"}
-#: Columns of a codebook CSV (``codes`` is optional for ``import-survey``).
-CODEBOOK_COLUMNS = ["column", "practice_id", "codes"]
+#: Columns of a codebook CSV (``codes`` and ``import_id`` are optional for ``import-survey``).
+CODEBOOK_COLUMNS = ["column", "practice_id", "codes", "import_id"]
 
 
 def make_code(identifier: str, taken: set[str], limit: int = CODE_LENGTH) -> str:
@@ -100,10 +100,11 @@ def codes_text(mapping: dict[str, object]) -> str:
     return "; ".join(f"{code}={'' if value is None else value}" for code, value in mapping.items())
 
 
-def codebook_csv(rows: list[tuple[str, str, str]]) -> bytes:
-    """The codebook CSV (``column, practice_id, codes``) as UTF-8 bytes with ``\\n`` line ends."""
+def codebook_csv(rows: list[tuple[str, ...]]) -> bytes:
+    """The codebook CSV (``column, practice_id, codes, import_id``) as UTF-8 bytes with ``\\n`` line ends; rows
+    may leave out the trailing columns."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CODEBOOK_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(list(row) + [""] * (len(CODEBOOK_COLUMNS) - len(row)) for row in rows)
     return buffer.getvalue().encode("utf-8")

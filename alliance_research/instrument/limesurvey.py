@@ -67,7 +67,7 @@ def _descriptor_help(fw: Framework, practice_id: str, heading: str | None = None
 
 
 def limesurvey_survey(fw: Framework, *, style: str = "list", language: str = "en",
-                      title: str | None = None) -> tuple[bytes, list[tuple[str, str, str]]]:
+                      title: str | None = None) -> tuple[bytes, list[tuple[str, ...]]]:
     """The ``.lss`` document and the codebook rows (``column, practice_id, codes``) of its response export.
 
     Parameters
@@ -88,7 +88,7 @@ def limesurvey_survey(fw: Framework, *, style: str = "list", language: str = "en
     org_codes = organisation_type_codes()
     level_answer_codes = {code: score for score, code in answers_by_score.items()} | {DONT_KNOW_CODE: None}
     groups, questions, subquestions, answers, attributes = [], [], [], [], []
-    codebook: list[tuple[str, str, str]] = [("id", "respondent_id", "")]
+    codebook: list[tuple[str, ...]] = [("id", "respondent_id", "")]
     qid = 0
 
     def question(gid: int, qtype: str, code: str, text: str, help_text: str, order: int, mandatory: str = "N",

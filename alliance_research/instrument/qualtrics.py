@@ -57,8 +57,9 @@ def _descriptor_list(fw: Framework, practice_id: str) -> str:
 
 
 def qualtrics_survey(fw: Framework, *, style: str = "list",
-                     title: str | None = None) -> tuple[bytes, list[tuple[str, str, str]]]:
-    """The ``.qsf`` document and the codebook rows (``column, practice_id, codes``) of its response export.
+                     title: str | None = None) -> tuple[bytes, list[tuple[str, ...]]]:
+    """The ``.qsf`` document and the codebook rows (``column, practice_id, codes, import_id``) of its response
+    export.
 
     Parameters
     ----------
@@ -76,7 +77,7 @@ def qualtrics_survey(fw: Framework, *, style: str = "list",
     dk = dont_know_recode(fw)
     level_recodes = {str(int(score)): int(score) for score, _ in level_items} | {str(dk): None}
     questions: list[dict] = []
-    codebook: list[tuple[str, str, str]] = [("ResponseId", "respondent_id", "")]
+    codebook: list[tuple[str, ...]] = [("ResponseId", "respondent_id", "", "_recordId")]
 
     def add(payload: dict) -> str:
         qid = f"QID{len(questions) + 1}"
@@ -102,13 +103,13 @@ def qualtrics_survey(fw: Framework, *, style: str = "list",
                 RESPONDENT_QUESTIONS["organisation_type"], [t.capitalize() for t in ORGANISATION_TYPES],
                 list(range(1, len(ORGANISATION_TYPES) + 1)), True)]
     codebook.append((RESPONDENT_CODES["organisation_type"], "organisation_type",
-                     codes_text({str(i): t for i, t in enumerate(ORGANISATION_TYPES, start=1)})))
+                     codes_text({str(i): t for i, t in enumerate(ORGANISATION_TYPES, start=1)}), about[0]))
     about.append(add({"QuestionText": RESPONDENT_QUESTIONS["organisation"],
                       "QuestionDescription": RESPONDENT_QUESTIONS["organisation"],
                       "DataExportTag": RESPONDENT_CODES["organisation"], "QuestionType": "TE", "Selector": "SL",
                       "Validation": {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON",
                                                   "Type": "None"}}}))
-    codebook.append((RESPONDENT_CODES["organisation"], "organisation", ""))
+    codebook.append((RESPONDENT_CODES["organisation"], "organisation", "", f"{about[1]}_TEXT"))
     blocks.append({"Type": "Default", "Description": "About you", "ID": _qid("BL", f"{fw.id}:about"),
                    "BlockElements": [{"Type": "Question", "QuestionID": q} for q in about]})
     level_codes = codes_text(level_recodes)
@@ -135,12 +136,14 @@ def qualtrics_survey(fw: Framework, *, style: str = "list",
                                                    "Type": "None"}},
                        "NextChoiceId": len(ids) + 1, "NextAnswerId": len(answer_ids) + 1})
             elements.append(qid)
-            codebook += [(f"{tag}_{it.code}", it.practice_id, level_codes) for it in area_items.itertuples()]
+            codebook += [(f"{tag}_{it.code}", it.practice_id, level_codes, f"{qid}_{i}")
+                         for i, it in zip(ids, area_items.itertuples())]
         else:
             for it in area_items.itertuples():
                 text = f"<p>{html.escape(it.statement)}</p>{_descriptor_list(fw, it.practice_id)}"
-                elements.append(mc(it.code, text, it.statement, level_labels, level_values, False))
-                codebook.append((it.code, it.practice_id, level_codes))
+                qid = mc(it.code, text, it.statement, level_labels, level_values, False)
+                elements.append(qid)
+                codebook.append((it.code, it.practice_id, level_codes, qid))
         blocks.append({"Type": "Standard", "SubType": "", "Description": area.area,
                        "ID": _qid("BL", f"{fw.id}:{area.area_id}"),
                        "BlockElements": [{"Type": "Question", "QuestionID": q} for q in elements]})

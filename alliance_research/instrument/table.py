@@ -14,7 +14,7 @@ __all__ = ["item_csv", "TABLE_COLUMNS"]
 TABLE_COLUMNS = ["item", "code", "practice_id", "area_id", "area", "label", "statement", "dont_know"]
 
 
-def item_csv(fw: Framework) -> tuple[bytes, list[tuple[str, str, str]]]:
+def item_csv(fw: Framework) -> tuple[bytes, list[tuple[str, ...]]]:
     """One row per practice: ``item, code, practice_id, area_id, area, label, statement, dont_know``, then
     ``level_<s>, descriptor_<s>`` for each score ``s``; and the codebook rows of an export whose columns are named
     by ``code`` (and ``respondent_id``, ``OrgType``, ``Organisation`` for the respondent fields)."""

@@ -42,7 +42,7 @@ def _pt(value: float):
     return Pt(value)
 
 
-def questionnaire_docx(fw: Framework, *, title: str | None = None) -> tuple[bytes, list[tuple[str, str, str]]]:
+def questionnaire_docx(fw: Framework, *, title: str | None = None) -> tuple[bytes, list[tuple[str, ...]]]:
     """The ``.docx`` questionnaire and the codebook rows (``column, practice_id, codes``) of a Forms export.
 
     The document is deterministic: its core properties (dates, author, revision) are fixed.
@@ -71,7 +71,7 @@ def questionnaire_docx(fw: Framework, *, title: str | None = None) -> tuple[byte
         cells = scale.add_row().cells
         cells[0].text, cells[1].text = str(r.level_name), str(r.description)
 
-    codebook: list[tuple[str, str, str]] = [("ID", "respondent_id", "")]
+    codebook: list[tuple[str, ...]] = [("ID", "respondent_id", "")]
     number = 0
 
     def question(text: str) -> None:
