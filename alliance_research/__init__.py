@@ -28,7 +28,8 @@ _LAZY = {
     "perception_gaps": ("gaps", "perception_gaps"), "wave_changes": ("trends", "wave_changes"),
     **{name: (name, None) for name in ("agreement", "scoring", "gaps", "trends", "qca", "workshop", "analysis",
                                        "clustering", "outcomes", "plotting", "report", "multiplicity",
-                                       "selective", "survey", "datasets", "files")},
+                                       "selective", "survey", "datasets", "files", "psychometrics",
+                                       "instrument")},
     # where these modules lived before the report subpackage (kept so that older code still runs)
     "outputs": ("report.tables", None), "writeups": ("report.writeups", None),
     "notebooks": ("report.notebooks", None),

@@ -65,6 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rubric id or YAML file (default: sustaining-integration)")
     p.set_defaults(func=cmd_import_survey)
 
+    p = sub.add_parser("instrument", help="the rubric as a survey instrument for LimeSurvey, Qualtrics, Word/Forms "
+                                          "or any tool, with the codebook that brings responses back")
+    steps = p.add_subparsers(dest="instrument_command", required=True, metavar="STEP")
+    e = steps.add_parser("export", help="write the survey file and, beside it, the codebook for import-survey")
+    e.add_argument("--format", required=True, choices=["limesurvey", "qualtrics", "docx", "csv"],
+                   help="limesurvey (.lss), qualtrics (.qsf), docx (Word; Microsoft Forms' quick import reads it) "
+                        "or csv (one row per item)")
+    e.add_argument("--out", type=Path, default=None, metavar="PATH",
+                   help="the instrument file (default: instrument-<framework id>.<lss|qsf|docx|csv>); the "
+                        "codebook is written beside it as <name>-codebook.csv")
+    e.add_argument("--style", choices=["list", "array"], default="list",
+                   help="LimeSurvey and Qualtrics: one question per practice with its descriptors (list, the "
+                        "default) or one array/matrix question per area (array)")
+    e.add_argument("--title", default=None, metavar="TEXT", help="the survey title (default: the framework's)")
+    _library_arg(e)
+    e.set_defaults(func=cmd_instrument_export)
+
     p = sub.add_parser("workshop", help="the workshop kit: a self-assessment workbook, and scoring a room of them")
     kit = p.add_subparsers(dest="workshop_command", required=True, metavar="STEP")
     t = kit.add_parser("template", help="write the self-assessment workbook participants fill in")
@@ -148,6 +165,21 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
     verb = "Would append" if args.dry_run else "Appended"
     print(f"{verb} {len(rows)} ratings from {respondents} respondents to alliance '{args.alliance}', "
           f"wave {args.wave} ({rows['score'].isna().sum()} without an answer).")
+    return 0
+
+
+def cmd_instrument_export(args: argparse.Namespace) -> int:
+    from .instrument import export_instrument
+
+    try:
+        instrument, codebook = export_instrument(args.framework, args.format, args.out, style=args.style,
+                                                 title=args.title, library=args.library)
+    except ValueError as err:  # e.g. an --out whose extension does not match the format; nothing was written
+        print(f"alliance-research: {err}; nothing was written.", file=sys.stderr)
+        return 2
+    print(f"Wrote {instrument} and its codebook {codebook}. Bring the responses back with\n"
+          f"  alliance-research import-survey EXPORT.csv --codebook {codebook} --alliance ID --wave N "
+          f"--library PATH")
     return 0
 
 

@@ -8,6 +8,7 @@ that mixes old and new outputs:
 - :func:`staged_folder` builds a whole output folder beside its destination and swaps it into place only when
   everything succeeded; it only ever replaces a folder that is empty or carries its marker file
   (:func:`check_replaceable`), so pointing ``--out`` at a folder of your own cannot wipe it.
+- :func:`write_files` writes a set of files (an instrument and its codebook, ...) all or nothing.
 - :func:`commit_files` moves a set of staged files into an existing folder all or nothing: the files it would
   replace are kept aside until every move succeeded and are put back if one fails.
 
@@ -24,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "staged_folder", "check_replaceable", "replace_folder", "commit_files"]
+__all__ = ["atomic_write", "write_files", "staged_folder", "check_replaceable", "replace_folder", "commit_files"]
 
 
 def atomic_write(path: str | Path, data: str | bytes | Callable[[Path], object], *, encoding: str = "utf-8",
@@ -143,3 +144,46 @@ def commit_files(source: str | Path, target: str | Path, *, remove: tuple[str | 
     finally:
         shutil.rmtree(aside, ignore_errors=True)
     return sorted(done)
+
+
+def write_files(contents: dict[str | Path, str | bytes], *, encoding: str = "utf-8") -> list[Path]:
+    """Write ``{path: text or bytes}``, all or nothing: every file goes to a temporary file beside its target
+    first, and the targets are replaced only when all were written; the files replaced are kept aside until the
+    last one is in place and put back if one fails. Returns the paths, in the order given."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in contents.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+            staged.append((Path(name), path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data.encode(encoding) if isinstance(data, str) else data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if path.is_file():
+                os.chmod(name, path.stat().st_mode & 0o777)
+        kept: list[tuple[Path, Path]] = []
+        done: list[Path] = []
+        try:
+            for tmp, path in staged:
+                if path.exists():
+                    fd, waiting = tempfile.mkstemp(prefix=f".{path.name}-old-", dir=path.parent)
+                    os.close(fd)
+                    os.replace(path, waiting)
+                    kept.append((path, Path(waiting)))
+                os.replace(tmp, path)
+                done.append(path)
+        except BaseException:
+            for path in done:
+                path.unlink(missing_ok=True)
+            for path, waiting in kept:
+                os.replace(waiting, path)
+            raise
+        for _, waiting in kept:
+            waiting.unlink(missing_ok=True)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [path for _, path in staged]

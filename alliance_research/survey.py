@@ -17,14 +17,33 @@ type:
 Answers may be scores, level names from the framework (``Established``), ``"3 - Established"``, the
 framework's don't-know answer, or blank. Export columns the codebook does not name (timestamps, e-mail, ...)
 are ignored.
+
+An optional third codebook column, ``codes``, lists a platform's answer codes for a practice or the
+organisation type, as ``code=answer`` pairs separated by ``;``: ``A0=0; A1=1; A2=2; A3=3; A4=4; DK=`` (an empty
+answer is "don't know") or ``CLIEN=client; CONTR=contractor``. An answer found among the codes is read as its
+answer; any other answer is read as above, so one codebook reads a LimeSurvey export with *Answer codes* and
+with *Full answers*, and a Qualtrics export with numeric values and with choice text.
+``alliance-research instrument export`` writes these codebooks.
+
+Platform layouts read without any setting:
+
+- **Qualtrics** CSV exports put three header rows above the data: the column ids, the question texts, and
+  ``{"ImportId":"QID3_1"}`` JSON. When the third line is such JSON, the second and third lines are skipped, and a
+  codebook column may name either the column id or the ImportId; an optional ``import_id`` codebook column
+  gives the ImportId to look for when the column id is not there (an export tag renamed in Qualtrics).
+  Lines in messages are still the lines of the file.
+- **LimeSurvey** CSV exports (headings *Question code*) name a list question's column by its code and an array
+  row's column ``CODE[SQ]``; the codebook names them as they are, with ``id`` as the respondent id.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -36,7 +55,7 @@ from .framework import load_framework
 from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, library_root, load_library_folder
 from .paths import shown_path
 
-__all__ = ["import_survey", "read_codebook", "wide_to_long", "META_FIELDS"]
+__all__ = ["import_survey", "read_codebook", "load_codebook", "Codebook", "wide_to_long", "META_FIELDS"]
 
 #: Codebook targets that are not practices (practice ids never contain underscores).
 META_FIELDS = ("respondent_id", "organisation", "organisation_type")
@@ -48,18 +67,50 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
     Raises
     ------
     LibraryError
-        On unknown practice ids, a practice or field mapped twice, or a missing organisation column.
+        On unknown practice ids, a practice or field mapped twice, a missing organisation column, or invalid
+        ``codes``.
+    """
+    book = load_codebook(path, fw)
+    return book.practices, book.meta
+
+
+class Codebook(NamedTuple):
+    """A codebook as ``import-survey`` uses it.
+
+    ``practices``: export column -> practice id; ``meta``: field (``respondent_id``, ``organisation``,
+    ``organisation_type``) -> export column; ``codes``: export column -> ``{code: answer}`` (a score or None for
+    a practice, an organisation type for the organisation type); ``import_ids``: export column -> the Qualtrics
+    ImportId to find it by when its column id was renamed.
+    """
+
+    practices: dict[str, str]
+    meta: dict[str, str]
+    codes: dict[str, dict]
+    import_ids: dict[str, str]
+
+
+def load_codebook(path: str | Path, fw: Framework) -> Codebook:
+    """Read a codebook with its optional ``codes`` and ``import_id`` columns (see the module docstring).
+
+    Raises
+    ------
+    LibraryError
+        As :func:`read_codebook`; also for a ``codes`` entry that is not ``code=answer``, a code listed twice,
+        an answer that is not one of the framework's (or an organisation type), or codes on another field.
     """
     path = Path(path)
     shown = path.as_posix()
-    frame, problems = read_table(path, shown, ["column", "practice_id"])
+    frame, problems = read_table(path, shown, ["column", "practice_id"], ["codes", "import_id"])
     if frame is None:
         raise LibraryError(problems)
     practices: dict[str, str] = {}
     meta: dict[str, str] = {}
+    codes: dict[str, dict] = {}
+    import_ids: dict[str, str] = {}
     seen_target: dict[str, int] = {}
     valid = set(fw.practice_ids) | set(META_FIELDS)
-    for column, target, line in frame[["column", "practice_id", LINE]].itertuples(index=False):
+    rows = frame[["column", "practice_id", "codes", "import_id", LINE]].itertuples(index=False)
+    for column, target, code_text, import_id, line in rows:
         if not column:
             problems.append(Problem(shown, line, "column", column, "the name of a column of the export"))
             continue
@@ -76,6 +127,12 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
             problems.append(Problem(shown, line, "column", column, "each export column once"))
             continue
         (meta.__setitem__(target, column) if target in META_FIELDS else practices.__setitem__(column, target))
+        if code_text:
+            mapping, more = _parse_codes(code_text, target, fw, shown, line)
+            problems += more
+            codes[column] = mapping
+        if import_id:
+            import_ids[column] = import_id
     for field in ("organisation", "organisation_type"):
         if field not in meta:
             problems.append(Problem(shown, None, "practice_id", None,
@@ -85,7 +142,63 @@ def read_codebook(path: str | Path, fw: Framework) -> tuple[dict[str, str], dict
         problems.append(Problem(shown, None, "practice_id", None, "at least one row mapping a column to a practice"))
     if problems:
         raise LibraryError(problems)
-    return practices, meta
+    return Codebook(practices, meta, codes, import_ids)
+
+
+def _parse_codes(text: str, target: str, fw: Framework, shown: str, line: int) -> tuple[dict, list[Problem]]:
+    """``"A0=0; A1=1; DK="`` -> ``{"A0": 0, "A1": 1, "DK": None}`` for a practice (answers read as survey
+    answers), or ``{"CLIEN": "client"}`` for the organisation type."""
+    problems: list[Problem] = []
+    mapping: dict[str, object] = {}
+    if target not in fw.practice_ids and target != "organisation_type":
+        return mapping, [Problem(shown, line, "codes", text,
+                                 "no codes on this row (codes are for practices and organisation_type)")]
+    for pair in text.split(";"):
+        if not pair.strip():
+            continue
+        code, sep, answer = (part.strip() for part in pair.partition("="))
+        if not sep or not code:
+            problems.append(Problem(shown, line, "codes", pair.strip(),
+                                    "code=answer pairs separated by ';', e.g. 'A3=3; DK='"))
+        elif code in mapping:
+            problems.append(Problem(shown, line, "codes", code, "each code once"))
+        elif target == "organisation_type":
+            if answer.lower() not in ORGANISATION_TYPES:
+                problems.append(Problem(shown, line, "codes", pair.strip(),
+                                        f"an organisation type after '=': one of {', '.join(ORGANISATION_TYPES)}"))
+            else:
+                mapping[code] = answer.lower()
+        else:
+            try:
+                mapping[code] = fw.parse_answer(answer)
+            except ValueError:
+                problems.append(Problem(shown, line, "codes", pair.strip(),
+                                        f"an answer after '=': {fw.expected_answers()}"))
+    return mapping, problems
+
+
+#: The third header line of a Qualtrics CSV export holds ``{"ImportId":"QID1_1"}`` in every column.
+_IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
+
+
+def _qualtrics_import_ids(frame: pd.DataFrame) -> dict[str, str] | None:
+    """ImportId -> column id when the frame's first two rows are a Qualtrics export's second and third header
+    lines (question texts, then ImportId JSON in every non-empty cell); else None."""
+    if len(frame) < 2:
+        return None
+    third = frame.drop(columns=LINE).iloc[1]
+    cells = {column: value for column, value in third.items() if value}
+    if not cells or not all(_IMPORT_ID.match(value) for value in cells.values()):
+        return None
+    aliases = {}
+    for column, value in cells.items():
+        try:
+            import_id = json.loads(value).get("ImportId")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(import_id, str):
+            aliases.setdefault(import_id, column)
+    return aliases
 
 
 def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, alliance_id: str, wave: int) -> pd.DataFrame:
@@ -95,18 +208,32 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     """
     export = Path(export)
     shown = export.as_posix()
-    practices, meta = read_codebook(codebook, fw)
+    practices, meta, codes, column_import_ids = load_codebook(codebook, fw)
     frame, problems = read_table(export, shown, [], allow_unknown=True)
     if frame is None:
         raise LibraryError(problems)
+    first_data_line = 2
+    import_ids = _qualtrics_import_ids(frame)
+    if import_ids is not None:  # Qualtrics: skip the question-text and ImportId header lines
+        first_data_line = int(frame[LINE].iloc[1]) + 1
+        frame = frame.iloc[2:].reset_index(drop=True)
     codebook_shown = Path(codebook).as_posix()
+    found: dict[str, str] = {}  # codebook column -> export column
     for column in [*practices, *meta.values()]:
-        if column not in frame.columns:
-            problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"))
+        if column in frame.columns:
+            found[column] = column
+        elif import_ids and (column in import_ids or column_import_ids.get(column) in import_ids):
+            found[column] = import_ids.get(column) or import_ids[column_import_ids[column]]
+        else:
+            problems.append(Problem(codebook_shown, None, "column", column, f"a column of {shown}"
+                                    + (" (its column id or ImportId)" if import_ids is not None else "")))
     if problems:
         raise LibraryError(problems)
+    practices = {found[column]: practice for column, practice in practices.items()}
+    codes = {found[column]: mapping for column, mapping in codes.items()}
+    meta = {field: found[column] for field, column in meta.items()}
     if frame.empty:
-        raise LibraryError([Problem(shown, 2, None, "", "at least one respondent row after the header")])
+        raise LibraryError([Problem(shown, first_data_line, None, "", "at least one respondent row after the header")])
     stem = re.sub(r"[^a-z0-9]+", "-", export.stem.lower()).strip("-") or "respondent"
     rows = []
     seen_ids: dict[str, int] = {}
@@ -126,15 +253,19 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
         if not organisation:
             problems.append(Problem(shown, line, meta["organisation"], organisation,
                                     "the respondent's organisation (not empty)"))
-        org_type = record[meta["organisation_type"]].lower()
+        org_column = meta["organisation_type"]
+        org_codes = codes.get(org_column, {})
+        org_type = org_codes.get(record[org_column], record[org_column].lower())
         if org_type not in ORGANISATION_TYPES:
-            problems.append(Problem(shown, line, meta["organisation_type"], record[meta["organisation_type"]],
-                                    f"one of {', '.join(ORGANISATION_TYPES)}"))
+            problems.append(Problem(shown, line, org_column, record[org_column],
+                                    f"one of {', '.join(ORGANISATION_TYPES)}" + _codes_hint(org_codes)))
         for column, practice in practices.items():
+            answer = record[column]
+            column_codes = codes.get(column, {})
             try:
-                score = fw.parse_answer(record[column])
+                score = column_codes[answer] if answer in column_codes else fw.parse_answer(answer)
             except ValueError:
-                problems.append(Problem(shown, line, column, record[column], fw.expected_answers()))
+                problems.append(Problem(shown, line, column, answer, fw.expected_answers() + _codes_hint(column_codes)))
                 continue
             rows.append((alliance_id, wave, respondent, organisation, org_type, practice, score, None))
     if problems:
@@ -142,6 +273,10 @@ def wide_to_long(export: str | Path, codebook: str | Path, fw: Framework, allian
     out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
     out["score"] = out["score"].astype("Int64")
     return out
+
+
+def _codes_hint(codes: dict) -> str:
+    return f", or one of the codebook's codes {', '.join(codes)}" if codes else ""
 
 
 def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wave: int,
