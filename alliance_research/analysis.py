@@ -11,9 +11,12 @@ list it. Other warnings (deprecations and the like) are passed on as they came.
 
 from __future__ import annotations
 
+import inspect
+import pickle
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
@@ -21,13 +24,15 @@ from sklearn.exceptions import ConvergenceWarning
 from ._bootstrap import SCORE_OPTIONS
 from .clustering import ClusterResult, ClusterWarning, cluster_profiles
 from .gaps import perception_gaps
-from .library import Library
+from .files import atomic_write
+from .library import Library, load_library
+from .paths import EXAMPLE_LIBRARY
 from .outcomes import alliance_kpis, kpi_by_cluster, maturity_vs_kpi
 from .qca import library_qca
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
-__all__ = ["Analysis", "Caveat", "analyse", "CAVEAT_WARNINGS"]
+__all__ = ["Analysis", "Caveat", "analyse", "save_analysis", "load_analysis", "analysis_for", "CAVEAT_WARNINGS"]
 
 #: The warning categories that qualify a result, and so become caveats on the pages that show it.
 CAVEAT_WARNINGS = (ClusterWarning, ConvergenceWarning)
@@ -103,7 +108,7 @@ class Analysis:
     kpi_values, kpi_by_cluster, maturity_vs_kpi : DataFrame
         Outcomes per alliance, by cluster and against the maturity index (empty without outcomes).
     settings : dict
-        The parameters used.
+        The parameters used (``k`` is the number of clusters used, chosen or given).
     qca : DataFrame
         Fuzzy-set QCA of each KPI on the area scores (:func:`~alliance_research.qca.library_qca`; empty without
         outcomes).
@@ -124,6 +129,8 @@ class Analysis:
     settings: dict = field(default_factory=dict)
     qca: pd.DataFrame = field(default_factory=pd.DataFrame)
     caveats: tuple[Caveat, ...] = ()
+    #: The arguments :func:`analyse` was called with, defaults filled in (``k`` as asked: None = chosen).
+    request: dict = field(default_factory=dict)
 
     @property
     def framework(self):
@@ -191,5 +198,86 @@ def analyse(library: Library, *, method: str = "kmeans", k: int | None = None, r
         kpi_values = by_cluster = correlation = configurations = pd.DataFrame()
     settings = dict(method=method, k=clusters.k, random_state=random_state, n_boot=n_boot,
                     cluster_boot=cluster_boot, **score_options)
+    request = _request(method=method, k=k, random_state=random_state, n_boot=n_boot, cluster_boot=cluster_boot,
+                       **score_options)
     return Analysis(library, scores, latest, gaps, changes, clusters, kpi_values, by_cluster, correlation, settings,
-                    qca=configurations, caveats=tuple(caveats))
+                    qca=configurations, caveats=tuple(caveats), request=request)
+
+
+def _request(**options) -> dict:
+    """``options`` of :func:`analyse` with every default filled in, the score options' too, in one order."""
+    from .scoring import score_responses
+
+    defaults = {name: p.default for name, p in inspect.signature(analyse).parameters.items()
+                if p.kind is p.KEYWORD_ONLY}
+    defaults |= {name: p.default for name, p in inspect.signature(score_responses).parameters.items()
+                 if name in SCORE_OPTIONS}
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise TypeError(f"analyse() got unexpected options: {', '.join(unknown)}")
+    return {name: options.get(name, default) for name, default in sorted(defaults.items())}
+
+
+# The first bytes of a saved analysis: what it is and which version of the package wrote it (a pickle is only
+# read back by the version that wrote it, as the report does within one run).
+_HEADER = b"alliance-research analysis "
+
+
+def save_analysis(a: Analysis, path: str | Path) -> Path:
+    """Save ``a`` to ``path`` (written in one step) for :func:`load_analysis`.
+
+    This is how ``alliance-research report`` computes the analysis once and hands it to every notebook (the
+    ``analysis_file`` parameter). The file is a pickle: read it back only with the same version of the package,
+    and only from a source you trust, as with any pickle.
+    """
+    from . import __version__
+
+    return atomic_write(path, _HEADER + __version__.encode() + b"\n" + pickle.dumps(a, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_analysis(path: str | Path) -> Analysis:
+    """The analysis :func:`save_analysis` saved at ``path``; ValueError when the file is not one, or was written by
+    another version of the package."""
+    from . import __version__
+
+    data = Path(path).read_bytes()
+    head, _, body = data.partition(b"\n")
+    if not head.startswith(_HEADER):
+        raise ValueError(f"{path} is not an analysis saved by alliance_research.analysis.save_analysis")
+    version = head[len(_HEADER):].decode(errors="replace")
+    if version != __version__:
+        raise ValueError(f"{path} was saved by alliance-research {version}, not {__version__}: analyse again")
+    a = pickle.loads(body)
+    if not isinstance(a, Analysis):
+        raise ValueError(f"{path} does not hold an Analysis")
+    return a
+
+
+def analysis_for(library: Library | str | Path | None, analysis_file: str | Path | None = None,
+                 **options) -> Analysis:
+    """The analysis a notebook works on: the one saved in ``analysis_file`` when given, else :func:`analyse`.
+
+    ``alliance-research report`` analyses the library once and passes the saved file to every notebook, so that
+    a notebook run by the report does not repeat the work; run on its own, the notebook computes the same
+    analysis here. Either way the result is the same: the saved analysis must be of the same library (its
+    folder) and made with the ``options`` given here (those of :func:`analyse`; an option not given is not
+    compared, so give every option the notebook's results depend on), or ValueError.
+
+    ``library`` is a :class:`~alliance_research.library.Library`, a library folder, or None (the example
+    library); with a saved analysis a folder is not loaded again (its ``.library`` is used).
+    """
+    _request(**options)  # no unknown option, whichever way the analysis comes
+    if analysis_file:
+        a = load_analysis(analysis_file)
+        folder = library.path if isinstance(library, Library) else (library or EXAMPLE_LIBRARY)
+        if Path(folder).resolve() != Path(a.library.path).resolve():
+            raise ValueError(f"{analysis_file} is an analysis of {a.library.path}, not of {folder}")
+        differ = {name: (a.request.get(name), value) for name, value in options.items()
+                  if a.request.get(name) != value}
+        if differ:
+            shown = ", ".join(f"{name}={saved!r} (here {value!r})" for name, (saved, value) in differ.items())
+            raise ValueError(f"{analysis_file} was made with other options: {shown}")
+        return a
+    if not isinstance(library, Library):
+        library = load_library(library)
+    return analyse(library, **options)

@@ -7,12 +7,14 @@ succeeded. A folder is only ever replaced if it is empty or holds a previous rep
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from ..analysis import analyse
+from ..analysis import analyse, save_analysis
 from ..files import check_replaceable, staged_folder
 from ..library import Library
-from .notebooks import check_parameters, list_notebooks, notebook_to_html, run_notebooks
+from .notebooks import (check_parameters, list_notebooks, notebook_parameters, notebook_requires, notebook_title,
+                        run_notebooks)
 from .pages import environment
 from .tables import analysis_tables, write_tables
 from .writeups import render_all
@@ -24,24 +26,27 @@ MARKER = ".alliance-research-report"
 
 
 def notebook_plan(library: Library, a, *, random_state: int, method: str, k: int | None,
-                  notebooks: list[Path] | None = None) -> dict[Path, dict]:
-    """The parameters the report passes to each notebook (by its number: 03-05 cluster, 04 writes one alliance).
+                  notebooks: list[Path] | None = None, analysis_file: str | Path | None = None) -> dict[Path, dict]:
+    """The parameters the report passes to each notebook: those it declares (papermill's inspection) of the
+    report's values.
 
-    Every notebook gets ``library``, ``out_dir`` (empty: the report writes its own files) and ``seed``. Notebook
-    06 (configurations, a QCA of a KPI) is left out for a library without outcomes.
+    The values: ``library``, ``out_dir`` (empty: the report writes its own files), ``seed``, ``analysis_file``
+    (the analysis saved once for all notebooks, :func:`~alliance_research.analysis.save_analysis`), the options
+    the analysis was made with (``method``, ``k``, ``n_boot``, ``cluster_boot``, ...) and ``alliance_id`` (the
+    first rated alliance, for a notebook about one alliance). A notebook that needs what the library lacks
+    (:func:`~alliance_research.report.notebooks.notebook_requires`, e.g. outcomes) is left out.
     """
-    plan = {}
     first = sorted(a.latest.maturity["alliance_id"])[0]
+    values = {**a.request, "method": method, "k": k, "library": str(library.path), "out_dir": "",
+              "seed": random_state, "alliance_id": first, "analysis_file": str(analysis_file or "")}
+    values.pop("random_state", None)  # the notebooks call it seed
+    has = {"outcomes": bool(len(library.outcomes))}
+    plan = {}
     for path in notebooks if notebooks is not None else list_notebooks():
-        parameters = {"library": str(library.path), "out_dir": "", "seed": random_state}
-        number = path.name[:2]
-        if number == "06" and not len(library.outcomes):
+        if not all(has.get(need, False) for need in notebook_requires(path)):
             continue
-        if number in ("03", "04", "05"):
-            parameters.update(method=method, k=k)
-        if number == "04":
-            parameters["alliance_id"] = first
-        plan[path] = parameters
+        declared = notebook_parameters(path)
+        plan[path] = {name: value for name, value in values.items() if name in declared}
     return plan
 
 
@@ -66,9 +71,12 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
         from tqdm.auto import tqdm
         bar = tqdm(total=len(stages), desc="report", unit="stage")
     try:
-        with staged_folder(out, marker=MARKER, note="written by alliance-research report\n") as tmp:
+        with staged_folder(out, marker=MARKER, note="written by alliance-research report\n") as tmp, \
+                tempfile.TemporaryDirectory(prefix="alliance-research-") as scratch:
             a = analyse(library, method=method, k=k, random_state=random_state, n_boot=n_boot)
-            plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks)
+            saved = save_analysis(a, Path(scratch) / "analysis.pickle")  # computed once, read by every notebook
+            plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks,
+                                 analysis_file=saved)
             check_parameters(plan)  # before any work that takes time
             _step(bar, "tables")
             tables = analysis_tables(a)
@@ -76,13 +84,10 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
             _step(bar, "write-ups")
             render_all(a, tmp, progress=progress, jobs=jobs)
             _step(bar, "notebooks")
-            executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress) if plan else []
-            pages = []
-            for path in executed:
-                title = _notebook_title(path)
-                notebook_to_html(path, path.with_suffix(".html"), title=title, back_link="../index.html")
-                pages.append({"title": title, "html": f"notebooks/{path.stem}.html",
-                              "ipynb": f"notebooks/{path.name}"})
+            html = {"back_link": "../index.html"}
+            executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress, html=html) if plan else []
+            pages = [{"title": notebook_title(path), "html": f"notebooks/{path.stem}.html",
+                      "ipynb": f"notebooks/{path.name}"} for path in executed]
             _step(bar, "index")
             _write_index(a, tmp, tables=sorted(tables), notebooks=pages)
             _step(bar, None)
@@ -90,18 +95,6 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
         if bar is not None:
             bar.close()
     return sorted(p for p in out.rglob("*") if p.is_file())
-
-
-def _notebook_title(path: Path) -> str:
-    """The notebook's first Markdown heading, else its file name."""
-    import nbformat
-
-    for cell in nbformat.read(str(path), as_version=4).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return path.stem
 
 
 def _write_index(a, folder: Path, *, tables: list[str], notebooks: list[dict]) -> Path:

@@ -370,7 +370,6 @@ def _caveats(a: Analysis, m: pd.Series, scored: pd.DataFrame, practices: pd.Data
 def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, link_base: str = "alliances/") -> dict:
     """Everything the synthesis page says; ``link_base`` is where the alliance pages are, seen from the page."""
     lib, fw = a.library, a.framework
-    labels = _labels(a)
     names = _alliance_names(a)
     clusters = []
     for c in range(a.clusters.k):
