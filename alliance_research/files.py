@@ -93,8 +93,12 @@ def staged_folder(out: str | Path, *, marker: str, note: str = "written by allia
     ``out`` must be replaceable (:func:`check_replaceable`, checked before the block runs); the new folder gets
     the ``marker`` file. On any exception the temporary folder is removed and ``out`` is left as it was.
 
-    >>> with staged_folder(out, marker=".my-tool") as tmp:   # doctest: +SKIP
-    ...     (tmp / "table.csv").write_text("...")
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "report"
+    >>> with staged_folder(out, marker=".my-tool") as tmp:
+    ...     _ = (tmp / "table.csv").write_text("a,b\\n")
+    >>> sorted(p.name for p in out.iterdir())
+    ['.my-tool', 'table.csv']
     """
     out = Path(out)
     check_replaceable(out, marker)

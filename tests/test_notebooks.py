@@ -22,7 +22,7 @@ import pytest
 
 import alliance_research as ar
 from alliance_research.report import tables as outputs, writeups
-from alliance_research.analysis import analyse
+from alliance_research.analysis import analyse, save_analysis
 from alliance_research.datasets import make_library
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -30,13 +30,13 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 #: Each notebook's parameters, in the order of its ``parameters`` cell.
 PARAMETERS = {
     "01-explore-library.ipynb": ["library", "out_dir", "seed"],
-    "02-scoring.ipynb": ["library", "out_dir", "seed", "n_boot", "aggregate"],
-    "03-clustering.ipynb": ["library", "out_dir", "seed", "method", "k", "cluster_boot"],
-    "04-alliance-writeup.ipynb": ["library", "out_dir", "seed", "method", "k", "alliance_id"],
-    "05-synthesis.ipynb": ["library", "out_dir", "seed", "method", "k"],
+    "02-scoring.ipynb": ["library", "out_dir", "seed", "n_boot", "aggregate", "analysis_file"],
+    "03-clustering.ipynb": ["library", "out_dir", "seed", "method", "k", "cluster_boot", "analysis_file"],
+    "04-alliance-writeup.ipynb": ["library", "out_dir", "seed", "method", "k", "alliance_id", "analysis_file"],
+    "05-synthesis.ipynb": ["library", "out_dir", "seed", "method", "k", "analysis_file"],
     "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "pri_cut", "n_cut",
-                                "outcome_anchors"],
-    "07-workshop.ipynb": ["library", "out_dir", "seed", "workbooks", "interactive"],
+                                "outcome_anchors", "analysis_file"],
+    "07-workshop.ipynb": ["library", "out_dir", "seed", "workbooks", "interactive", "analysis_file"],
 }
 #: A value other than the default for every parameter but ``library`` and ``out_dir`` (set per run).
 CHOSEN = {"seed": 5, "n_boot": 200, "aggregate": "median", "method": "ward", "k": 2, "cluster_boot": 50,
@@ -153,16 +153,22 @@ def workbooks(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(synthetic, workbooks, tmp_path_factory) -> dict[str, Future]:
-    """Each notebook run once with papermill; a future per notebook, holding ``(executed notebook, out_dir)``."""
+def runs(synthetic, workbooks, analysis, tmp_path_factory) -> dict[str, Future]:
+    """Each notebook run once with papermill; a future per notebook, holding ``(executed notebook, out_dir)``.
+
+    Notebooks 04 and 05 are handed the analysis saved from the ``analysis`` fixture (``analysis_file``, as the
+    report does); the others compute their own (as a notebook run alone does)."""
     tmp = tmp_path_factory.mktemp("notebook-runs")
     elsewhere = tmp / "elsewhere"  # the kernels' working folder: neither the repository nor the library
     elsewhere.mkdir()
+    saved = save_analysis(analysis, tmp / "analysis.pickle")
 
     def run(name: str):
         out = tmp / "out" / Path(name).stem
         parameters = {key: CHOSEN[key] for key in PARAMETERS[name] if key in CHOSEN}
         parameters |= {"library": str(synthetic), "out_dir": str(out)}
+        if name in ("04-alliance-writeup.ipynb", "05-synthesis.ipynb"):
+            parameters["analysis_file"] = str(saved)
         if "workbooks" in PARAMETERS[name]:
             parameters["workbooks"] = str(workbooks)
         nb = papermill.execute_notebook(str(NOTEBOOKS / name), str(tmp / name), parameters=parameters,
@@ -296,7 +302,7 @@ def test_the_report_leaves_out_configurations_without_outcomes(small_library):
     from alliance_research.report import notebook_plan
 
     lib = ar.load_library(small_library)
-    a = SimpleNamespace(latest=ar.score_library(lib, n_boot=0).latest())  # all the plan reads of an analysis
+    a = SimpleNamespace(latest=ar.score_library(lib, n_boot=0).latest(), request={})  # what the plan reads
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     assert NOTEBOOKS / "06-configurations.ipynb" in notebook_plan(lib, a, random_state=0, method="kmeans", k=1,
                                                                  notebooks=paths)
