@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import frontmatter
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from ._tables import LINE, find_table, read_table
@@ -24,6 +23,9 @@ from ._text import did_you_mean, line_of, load_yaml, pydantic_problems, read_tex
 from .errors import LibraryError, Problem, ProblemCollector
 from .framework import Framework, load_framework
 from .paths import EXAMPLE_LIBRARY, shown_path
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "Library",
@@ -346,6 +348,8 @@ def _number(series: pd.Series) -> pd.Series:
 def _validate_columns(frame: pd.DataFrame, shown: str, checks: dict[str, list[pa.Check]],
                       problems: ProblemCollector, suggest: dict[str, list[str]] | None = None) -> pd.Series:
     """Run the column checks with pandera; report failures with their lines. Returns a mask of clean rows."""
+    import pandera.pandas as pa  # here, not at import: a Library read back from a saved analysis needs none
+
     schema = pa.DataFrameSchema({name: pa.Column(object, checks=c, nullable=True) for name, c in checks.items()},
                                 strict=False)
     clean = pd.Series(True, index=frame.index)
@@ -365,6 +369,8 @@ def _validate_columns(frame: pd.DataFrame, shown: str, checks: dict[str, list[pa
 
 def _load_responses(root: Path, fw: Framework, known: set[str], problems: ProblemCollector, *,
                     require: bool = True, path: Path | None = None, shown: str | None = None) -> pd.DataFrame:
+    import pandera.pandas as pa  # here, not at import: a Library read back from a saved analysis needs none
+
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
         RESPONSE_COLUMNS, ["object", "int64", "object", "object", "object", "object", "Int64", "object"])})
     if path is None:
@@ -450,6 +456,8 @@ def _check_consistent_respondents(frame: pd.DataFrame, shown: str, problems: Pro
 
 
 def _load_outcomes(root: Path, known: set[str], problems: ProblemCollector) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandera.pandas as pa  # here, not at import: a Library read back from a saved analysis needs none
+
     outcomes = pd.DataFrame({"alliance_id": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
                              "kpi": pd.Series(dtype=object), "value": pd.Series(dtype="float64")})
     kpis = pd.DataFrame({"kpi": pd.Series(dtype=object), "label": pd.Series(dtype=object),

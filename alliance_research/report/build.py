@@ -74,12 +74,13 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
         with staged_folder(out, marker=MARKER, note="written by alliance-research report\n") as tmp, \
                 tempfile.TemporaryDirectory(prefix="alliance-research-") as scratch:
             a = analyse(library, method=method, k=k, random_state=random_state, n_boot=n_boot)
-            saved = save_analysis(a, Path(scratch) / "analysis.pickle")  # computed once, read by every notebook
+            saved = Path(scratch) / "analysis.pickle"
             plan = notebook_plan(library, a, random_state=random_state, method=method, k=k, notebooks=notebooks,
                                  analysis_file=saved)
             check_parameters(plan)  # before any work that takes time
             _step(bar, "tables")
-            tables = analysis_tables(a)
+            tables = analysis_tables(a)  # computes what the analysis computes on first use (the selective tests)
+            save_analysis(a, saved)  # so the notebooks are handed everything, computed once
             write_tables(tables, tmp)
             _step(bar, "write-ups")
             render_all(a, tmp, progress=progress, jobs=jobs)
