@@ -16,6 +16,7 @@ import pickle
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -23,11 +24,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._bootstrap import SCORE_OPTIONS
 from .clustering import ClusterResult, ClusterWarning, cluster_profiles
-from .gaps import perception_gaps
 from .files import atomic_write
+from .gaps import perception_gaps
 from .library import Library, load_library
-from .paths import EXAMPLE_LIBRARY
 from .outcomes import alliance_kpis, kpi_by_cluster, maturity_vs_kpi
+from .paths import EXAMPLE_LIBRARY
 from .qca import library_qca
 from .scoring import Scores, score_library
 from .trends import wave_changes
@@ -145,6 +146,36 @@ class Analysis:
         verdict = self.clusters.verdict
         return [c.sentence for c in self.caveats
                 if c.result == result and not (omit_verdict and verdict and verdict in c.message)]
+
+    @cached_property
+    def instrument(self) -> tuple:
+        """The rubric as a measuring instrument, one
+        :class:`~alliance_research.psychometrics.InstrumentQuality` per wave, first wave first (computed on first
+        use: item analysis, reliability and, where the data allow, the CFA of the areas; it describes
+        respondents' ratings pooled over alliances, see its notes). Warnings raised while it is computed become
+        caveats of ``"instrument"``, kept in :attr:`instrument_caveats`."""
+        from .psychometrics import instrument_quality
+
+        caveats: list[Caveat] = []
+        with _recording("instrument", caveats):
+            waves = sorted(int(w) for w in pd.unique(self.library.responses["wave"]))
+            result = tuple(instrument_quality(self.library, wave) for wave in waves)
+        self.__dict__["instrument_caveats"] = tuple(caveats)
+        return result
+
+    @property
+    def instrument_caveats(self) -> tuple:
+        """The caveats raised while :attr:`instrument` was computed (computing it if need be)."""
+        self.instrument  # noqa: B018  (computes it, and its caveats, on first use)
+        return self.__dict__["instrument_caveats"]
+
+    @property
+    def instrument_table(self) -> pd.DataFrame:
+        """:attr:`instrument` as one long table: ``wave`` and the columns of
+        :attr:`~alliance_research.psychometrics.InstrumentQuality.table` (what ``instrument.csv`` holds)."""
+        frames = [q.table.assign(wave=q.wave) for q in self.instrument]
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["wave"])
+        return table[["wave"] + [c for c in table.columns if c != "wave"]]
 
     @property
     def cluster_of(self) -> pd.Series:

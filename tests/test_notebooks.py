@@ -37,12 +37,13 @@ PARAMETERS = {
     "06-configurations.ipynb": ["library", "out_dir", "seed", "kpi", "conditions", "incl_cut", "pri_cut", "n_cut",
                                 "outcome_anchors", "analysis_file"],
     "07-workshop.ipynb": ["library", "out_dir", "seed", "workbooks", "interactive", "analysis_file"],
+    "08-instrument.ipynb": ["library", "out_dir", "seed", "wave", "analysis_file"],
 }
 #: A value other than the default for every parameter but ``library`` and ``out_dir`` (set per run).
 CHOSEN = {"seed": 5, "n_boot": 200, "aggregate": "median", "method": "ward", "k": 2, "cluster_boot": 50,
           "alliance_id": "syn-0003", "kpi": "accident_frequency_rate",
           "conditions": ["integrated-organisation", "team-performance-management"], "incl_cut": 0.75, "pri_cut": 0.6,
-          "n_cut": 2, "outcome_anchors": [0.25, 0.21, 0.17], "interactive": True}
+          "n_cut": 2, "outcome_anchors": [0.25, 0.21, 0.17], "interactive": True, "wave": 1}
 N_ALLIANCES, N_WAVES = 12, 2
 
 
@@ -346,3 +347,21 @@ def test_the_report_refuses_parameters_a_notebook_does_not_declare():
     plan[notebooks[0]] = {"library": "", "n_boots": 10}
     with pytest.raises(ValueError, match=r"01-explore-library.ipynb does not declare n_boots"):
         check_parameters(plan)
+
+
+def test_instrument_shows_the_chosen_wave_and_writes_its_table(runs, synthetic):
+    from alliance_research.analysis import analysis_for
+
+    nb, out = runs["08-instrument.ipynb"].result()
+    assert _files(out) == {"instrument.csv"}
+    text = _text(nb)
+    assert f"Wave {CHOSEN['wave']} of {N_WAVES}:" in text
+    assert "Respondents are nested in alliances" in text  # what the figures describe, always said
+    a = analysis_for(synthetic, None, random_state=CHOSEN["seed"])
+    expected = a.instrument_table
+    written = pd.read_csv(out / "instrument.csv", keep_default_na=False, na_values=[""])
+    assert list(written.columns) == list(expected.columns) and len(written) == len(expected)
+    pd.testing.assert_series_equal(written["value"], expected["value"].astype(float), atol=1e-4,
+                                   check_names=False)
+    q = {q.wave: q for q in a.instrument}[CHOSEN["wave"]]
+    assert (q.refusal is None) == ("No CFA and no omega" not in text)

@@ -124,3 +124,17 @@ def test_analysis_tables_cluster_file():
     assert clusters["alliance_id"].is_unique and len(clusters) == lib.responses["alliance_id"].nunique()
     assert clusters.groupby("cluster")["maturity_index"].mean().is_monotonic_increasing  # 0 = least mature
     assert {"kpi_by_cluster.csv", "maturity_vs_kpi.csv", "scores.csv", "agreement.csv"} <= set(tables)
+
+
+def test_the_report_tables_include_the_instrument_of_every_wave():
+    """instrument.csv: the psychometrics of each wave (tests/test_psychometrics.py pins them to psych and lavaan)."""
+    from alliance_research.analysis import analyse
+    from alliance_research.report.tables import analysis_tables
+
+    lib = ar.load_library()
+    a = analyse(lib, n_boot=20, cluster_boot=5)
+    table = analysis_tables(a)["instrument.csv"]
+    assert list(table.columns) == ["wave", "section", "model", "level", "id", "statistic", "value"]
+    assert sorted(table["wave"].unique()) == sorted(lib.responses["wave"].unique())
+    alphas = table[(table["level"] == "overall") & (table["statistic"] == "alpha")]
+    assert len(alphas) == lib.responses["wave"].nunique() and alphas["value"].between(0, 1).all()

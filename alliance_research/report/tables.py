@@ -147,7 +147,9 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
     The contract files (``scores.csv``, ``agreement.csv``, ``clusters.csv``: ``alliance_id``, ``cluster``,
     ``cluster_name``, ``wave``, ``maturity_index``), the long tables of ``TIDY_FILES``, and
     ``cluster_selection.csv``, ``cluster_stability.csv``, ``distinguishing_practices.csv`` (descriptive),
-    ``cluster_differences.csv`` (the selective test of every practice and pair of clusters) and, with outcomes,
+    ``cluster_differences.csv`` (the selective test of every practice and pair of clusters), ``instrument.csv``
+    (the rubric as an instrument, every wave: :attr:`~alliance_research.analysis.Analysis.instrument`) and, with
+    outcomes,
     ``kpi_by_cluster.csv``, ``maturity_vs_kpi.csv`` and ``configurations.csv`` (the fuzzy-set QCA of each KPI);
     all computed from one analysis (one seed).
     """
@@ -161,7 +163,8 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
         tables |= {"kpi_by_cluster.csv": a.kpi_by_cluster, "maturity_vs_kpi.csv": a.maturity_vs_kpi,
                    "configurations.csv": a.qca}
     tables |= {"practice_scores.csv": a.scores.practices, "area_scores.csv": a.scores.areas,
-               "perception_gaps.csv": a.gaps, "wave_changes.csv": a.changes, "reliability.csv": reliability}
+               "perception_gaps.csv": a.gaps, "wave_changes.csv": a.changes, "reliability.csv": reliability,
+               "instrument.csv": a.instrument_table}
     return tables
 
 

@@ -143,6 +143,35 @@ def _selective_note(a: Analysis) -> dict:
             "sigma": float(tests["sigma"].iloc[0]) if testable else float("nan")}
 
 
+def _instrument_summary(a: Analysis) -> dict:
+    """The rubric as an instrument in the latest wave, for the synthesis: reliability, the weakest practices, the
+    area model against one factor (or why it was not fitted), and what the figures describe."""
+    if not a.instrument:
+        return {}
+    q = a.instrument[-1]
+    scales = q.item_analysis.scales
+    overall = scales[scales["level"] == "overall"].iloc[0]
+    area_names = _area_names(a)
+    labels = _labels(a)
+    areas = [{"name": area_names.get(r.id, r.id), "n_items": int(r.n_items), "alpha": r.alpha, "low": r.ci_low,
+              "high": r.ci_high} for r in scales[scales["level"] == "area"].itertuples()]
+    items = q.item_analysis.items.sort_values(["r_drop_area", "practice_id"], kind="mergesort")
+    weakest = [{"label": labels.get(r.practice_id, r.practice_id), "r": r.r_drop_area, "dont_know": r.dont_know}
+               for r in items.head(2).itertuples() if r.r_drop_area == r.r_drop_area]
+    fit = None
+    if q.models is not None:
+        rows = q.models.fit
+        fit = [{"model": r.model, "estimator": r.estimator, "cfi": r.cfi, "tli": r.tli, "rmsea": r.rmsea,
+                "rmsea_low": r.rmsea_ci_low, "rmsea_high": r.rmsea_ci_high, "srmr": r.srmr}
+               for r in rows.itertuples()]
+    return {"wave": q.wave, "n": int(overall.n_respondents), "alpha": overall.alpha, "low": overall.ci_low,
+            "high": overall.ci_high, "n_items": int(overall.n_items), "areas": areas, "weakest": weakest,
+            "verdict": q.verdict, "refusal": q.refusal, "fit": fit,
+            "omega": None if q.omega is None else {"total": q.omega.omega_total, "h": q.omega.omega_hierarchical},
+            "notes": [n for n in q.notes if "nested" in n.lower()],
+            "caveats": [c.sentence for c in a.instrument_caveats]}
+
+
 def _cluster_summary(a: Analysis, cluster: int) -> dict:
     table = a.clusters.stability_table.set_index("cluster")
     members = a.cluster_of[a.cluster_of == cluster].index.tolist()
@@ -453,7 +482,7 @@ def synthesis_context(a: Analysis, *, figures: dict[str, str] | None = None, lin
     return {
         "framework": fw.title, "n_alliances": int(len(index)), "n_clusters": a.clusters.k,
         "method": a.clusters.method, "verdict": a.clusters.verdict, "structure": a.clusters.structure,
-        "selective": _selective_note(a),
+        "selective": _selective_note(a), "instrument": _instrument_summary(a),
         "clusters": clusters, "alliances": alliances, "kpi_tests": kpi_tests, "correlations": correlations,
         "differently": differently, "configurations": configurations, "qca": qca_notes, "fictional": fictional,
         "has_outcomes": bool(len(a.kpi_by_cluster)),
