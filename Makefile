@@ -35,6 +35,7 @@ lab: $(STAMP)
 # parameters, on the example library. No timing metadata, so an unchanged result leaves the files unchanged.
 notebooks: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=python3 \
+		--ExecutePreprocessor.kernel_manager_class=alliance_research.report.kernel.LocalKernelManager \
 		--ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=600 $(sort $(NOTEBOOKS))
 
 benchmark: $(STAMP)

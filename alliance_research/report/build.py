@@ -7,17 +7,19 @@ succeeded. A folder is only ever replaced if it is empty or holds a previous rep
 
 from __future__ import annotations
 
+import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..analysis import analyse, save_analysis
 from ..files import check_replaceable, staged_folder
 from ..library import Library
 from .notebooks import (check_parameters, list_notebooks, notebook_parameters, notebook_requires, notebook_title,
-                        run_notebooks)
+                        submit_notebooks, wait_for_notebooks)
 from .pages import environment
 from .tables import analysis_tables, write_tables
-from .writeups import render_all
+from .writeups import prepare_worker, render_all
 
 __all__ = ["build_report", "notebook_plan", "MARKER"]
 
@@ -55,17 +57,16 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
                  notebooks: list[Path] | None = None, progress: bool = True) -> list[Path]:
     """Analyse ``library`` and write the report folder ``out``; returns the files written (inside ``out``).
 
-    Stages: the analysis (:func:`~alliance_research.analysis.analyse`), the tables
-    (:func:`~alliance_research.outputs.analysis_tables`), the write-ups and their figures
-    (:func:`~alliance_research.writeups.render_all`, all alliances by this process and ``jobs`` workers, not a
-    notebook kernel per alliance), the notebooks (papermill, ``jobs`` at a
-    time in separate processes, their parameters checked first) with an HTML page each, and ``index.html``.
+    Stages: the analysis (:func:`~alliance_research.analysis.analyse`, once: it is saved and handed to every
+    notebook), the tables (:func:`~alliance_research.report.tables.analysis_tables`), then in one pool of
+    ``jobs`` processes the notebooks (papermill, their parameters checked first, an HTML page each) and the
+    write-ups with their figures (:func:`~alliance_research.report.writeups.render_all`), and ``index.html``.
     ``notebooks`` defaults to the repository's ``notebooks/*.ipynb`` (none in an installed package).
     """
     out = Path(out)
     check_replaceable(out, MARKER)
     notebooks = list_notebooks() if notebooks is None else list(notebooks)
-    stages = ["analyse", "tables", "write-ups", "notebooks", "index"]
+    stages = ["analyse", "tables", "write-ups and notebooks", "index"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -82,11 +83,14 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
             tables = analysis_tables(a)  # computes what the analysis computes on first use (the selective tests)
             save_analysis(a, saved)  # so the notebooks are handed everything, computed once
             write_tables(tables, tmp)
-            _step(bar, "write-ups")
-            render_all(a, tmp, progress=progress, jobs=jobs)
-            _step(bar, "notebooks")
-            html = {"back_link": "../index.html"}
-            executed = run_notebooks(plan, tmp / "notebooks", jobs=jobs, progress=progress, html=html) if plan else []
+            _step(bar, "write-ups and notebooks")
+            # One pool for both: the notebooks (the longest tasks) first, then the alliances' pages, while this
+            # process draws the synthesis figures, so that no core waits for the other's last task.
+            jobs = max(1, jobs or os.cpu_count() or 1)
+            with ProcessPoolExecutor(max_workers=jobs, initializer=prepare_worker, initargs=(a,)) as pool:
+                running = submit_notebooks(plan, tmp / "notebooks", pool, html={"back_link": "../index.html"})
+                render_all(a, tmp, progress=progress, executor=pool)
+                executed = wait_for_notebooks(running, progress=progress)
             pages = [{"title": notebook_title(path), "html": f"notebooks/{path.stem}.html",
                       "ipynb": f"notebooks/{path.name}"} for path in executed]
             _step(bar, "index")

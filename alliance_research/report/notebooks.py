@@ -9,13 +9,13 @@ warns about unknown parameters, so a renamed parameter would silently keep its d
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..paths import EXAMPLE_LIBRARY
 
 __all__ = ["NOTEBOOK_DIR", "list_notebooks", "notebook_parameters", "notebook_requires", "notebook_title",
-           "check_parameters", "run_notebooks", "notebook_to_html"]
+           "check_parameters", "run_notebooks", "submit_notebooks", "wait_for_notebooks", "notebook_to_html"]
 
 #: Where the notebooks live: ``notebooks/`` beside the package in a source checkout.
 NOTEBOOK_DIR = EXAMPLE_LIBRARY / "notebooks"
@@ -68,49 +68,49 @@ def check_parameters(plan: dict[Path, dict]) -> None:
         raise ValueError("unknown notebook parameters: " + "; ".join(problems))
 
 
-def _kernel_manager_class():
-    """The kernel manager the report runs notebooks with: jupyter_client's, over local IPC sockets.
-
-    Two changes from the default, both so that the analyst's terminal shows only the report's progress: IPC
-    transport (the kernel is on this machine, so TCP is not needed, and the kernel warns that TCP is
-    unencrypted), and no interrupt before the shutdown request at the end (the kernel is idle by then, and an
-    interrupt makes it log "KeyboardInterrupt caught in kernel" as an error).
-    """
-    import shutil
-    import tempfile
-
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
-
-    class LocalKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc")
-
-        @default("ip")
-        def _socket_path(self) -> str:
-            # the sockets in a folder of this kernel's own: notebooks run side by side must never share one
-            self._socket_dir = tempfile.mkdtemp(prefix="alliance-research-kernel-")
-            return os.path.join(self._socket_dir, "kernel")
-
-        async def _async_interrupt_kernel(self) -> None:
-            if not self.shutting_down:
-                await super()._async_interrupt_kernel()
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            await super()._async_cleanup_resources(restart=restart)
-            if not restart and getattr(self, "_socket_dir", None):
-                shutil.rmtree(self._socket_dir, ignore_errors=True)
-
-    return LocalKernelManager
-
-
 def _execute(source: str, target: str, parameters: dict, cwd: str, html: dict | None = None) -> str:
     import papermill
 
+    from .kernel import LocalKernelManager
+
     papermill.execute_notebook(source, target, parameters=parameters, kernel_name="python3", progress_bar=False,
-                               cwd=cwd, kernel_manager_class=_kernel_manager_class())
+                               cwd=cwd, kernel_manager_class=LocalKernelManager)
     if html is not None:  # here, in the worker: the pages are made in parallel too
         notebook_to_html(target, Path(target).with_suffix(".html"), **html)
     return target
+
+
+def submit_notebooks(plan: dict[Path, dict], out: str | Path, executor, *, html: dict | None = None) -> dict:
+    """Submit each notebook of ``plan`` to ``executor`` (a process pool), to be executed into ``out``; returns
+    ``{future: notebook}``, the futures in plan order. Parameters are checked first (:func:`check_parameters`);
+    ``html`` as in :func:`run_notebooks`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_parameters(plan)
+    return {executor.submit(_execute, str(path), str(out / path.name), parameters, str(out),
+                            None if html is None else {"title": notebook_title(path), **html}): path
+            for path, parameters in plan.items()}
+
+
+def wait_for_notebooks(futures: dict, *, progress: bool = False) -> list[Path]:
+    """Wait for the notebooks :func:`submit_notebooks` submitted, with a progress bar; re-raises the first
+    failure (papermill's message names the cell). Returns the executed notebooks, in plan order."""
+    from concurrent.futures import as_completed
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(futures), desc="notebooks", unit="notebook")
+    try:
+        for future in as_completed(futures):
+            future.result()
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(futures[future].name)
+    finally:
+        if bar is not None:
+            bar.close()
+    return [Path(future.result()) for future in futures]
 
 
 def run_notebooks(plan: dict[Path, dict], out: str | Path, *, jobs: int | None = None,
@@ -122,29 +122,10 @@ def run_notebooks(plan: dict[Path, dict], out: str | Path, *, jobs: int | None =
     :func:`notebook_to_html`, or ``{}``) each executed notebook also gets its HTML page beside it, ``title``
     defaulting to the notebook's first heading. Returns the executed notebooks, in plan order.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     check_parameters(plan)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    targets = {path: out / path.name for path in plan}
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(plan), desc="notebooks", unit="notebook")
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(plan) or 1)) as pool:
-            futures = {pool.submit(_execute, str(path), str(targets[path]), parameters, str(out),
-                                   None if html is None else {"title": notebook_title(path), **html}): path
-                       for path, parameters in plan.items()}
-            for future in as_completed(futures):
-                future.result()  # re-raises a notebook's error, with papermill's message naming the cell
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(futures[future].name)
-    finally:
-        if bar is not None:
-            bar.close()
-    return [targets[path] for path in plan]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(plan) or 1)) as pool:
+        return wait_for_notebooks(submit_notebooks(plan, out, pool, html=html), progress=progress)
 
 
 def notebook_to_html(path: str | Path, target: str | Path, *, hide_code: bool = True, title: str | None = None,

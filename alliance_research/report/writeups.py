@@ -25,7 +25,7 @@ from ..qca import INCL_CUT, OUTCOME_QUANTILES, PRI_CUT, scale_anchors, short_nam
 from .pages import environment, kpi_name, num, plural, signed
 
 __all__ = ["alliance_context", "synthesis_context", "render_alliance", "render_synthesis", "render_all",
-           "write_figures", "environment"]
+           "prepare_worker", "write_figures", "environment"]
 
 N_STRENGTHS = 3
 N_RISKS = 3
@@ -515,7 +515,9 @@ def render_synthesis(a: Analysis, *, fmt: str = "md", template_dir: str | Path |
 _WORKER_ANALYSIS = None
 
 
-def _init_worker(analysis) -> None:
+def prepare_worker(analysis: Analysis) -> None:
+    """Initialise a worker process of a pool passed to :func:`render_all` (``initializer=prepare_worker,
+    initargs=(analysis,)``): the analysis its alliance pages are made from."""
     global _WORKER_ANALYSIS
     _WORKER_ANALYSIS = analysis
 
@@ -632,12 +634,14 @@ def write_figures(a: Analysis, folder: str | Path) -> dict[str, dict[str, str]]:
 
 
 def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None = None,
-               figures: bool = True, progress: bool = False, jobs: int | None = 1) -> list[Path]:
+               figures: bool = True, progress: bool = False, jobs: int | None = 1, executor=None) -> list[Path]:
     """Write every alliance's write-up and the synthesis, Markdown and HTML, with their figures.
 
     Layout: ``out/alliances/<id>.md`` and ``.html``, ``out/synthesis.md`` and ``.html``, ``out/figures/*.png``.
     Everything is written to a temporary folder beside ``out`` and moved in at the end. The alliances' figures
-    and pages are made ``jobs`` processes at a time (``None``: one per core). Returns the paths.
+    and pages are made ``jobs`` processes at a time (``None``: one per core), or by ``executor``, a process pool
+    of the caller's made with ``initializer=prepare_worker, initargs=(a,)`` (the report shares one pool between
+    the write-ups and the notebooks, so that no core waits for the other's last task). Returns the paths.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -652,7 +656,13 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
         if progress:
             from tqdm.auto import tqdm
             bar = tqdm(total=len(ids), desc="write-ups", unit="alliance")
-        if jobs == 1 or len(ids) < 4:
+        if executor is not None:
+            chunks = [ids[i:i + 4] for i in range(0, len(ids), 4)]
+            for done in executor.map(_alliance_work, chunks, [str(tmp)] * len(chunks),
+                                     [template_dir] * len(chunks), [figures] * len(chunks)):
+                if bar is not None:
+                    bar.update(done)
+        elif jobs == 1 or len(ids) < 4:
             try:
                 for alliance_id in ids:
                     _alliance_work([alliance_id], str(tmp), template_dir, figures, analysis=a)
@@ -664,7 +674,7 @@ def render_all(a: Analysis, out: str | Path, *, template_dir: str | Path | None 
             from concurrent.futures import ProcessPoolExecutor
 
             chunks = [ids[i:i + 4] for i in range(0, len(ids), 4)]
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(a,)) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=prepare_worker, initargs=(a,)) as pool:
                 for done in pool.map(_alliance_work, chunks, [str(tmp)] * len(chunks),
                                      [template_dir] * len(chunks), [figures] * len(chunks)):
                     if bar is not None:
