@@ -123,37 +123,15 @@ def commit_files(source: str | Path, target: str | Path, *, remove: tuple[str | 
     """
     source, target = Path(source), Path(target)
     target.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in source.rglob("*") if p.is_file())
-    moves = [(path, target / path.relative_to(source)) for path in files]
-    displaced = [dest for _, dest in moves if dest.exists()]
-    displaced += [target / r for r in remove if (target / r).exists() and target / r not in displaced]
-    aside = Path(tempfile.mkdtemp(dir=target, prefix=".alliance-research-old-"))
-    kept: list[tuple[Path, Path]] = []  # (original place, where it waits)
-    done: list[Path] = []
-    try:
-        for i, dest in enumerate(displaced):
-            waiting = aside / str(i)
-            os.replace(dest, waiting)
-            kept.append((dest, waiting))
-        for path, dest in moves:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, dest)
-            done.append(dest)
-    except BaseException:
-        for dest in done:
-            dest.unlink(missing_ok=True)
-        for dest, waiting in kept:
-            os.replace(waiting, dest)
-        raise
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)
-    return sorted(done)
+    moves = [(path, target / path.relative_to(source)) for path in sorted(p for p in source.rglob("*") if p.is_file())]
+    _swap_in(moves, remove=[target / r for r in remove])
+    return sorted(dest for _, dest in moves)
 
 
 def write_files(contents: dict[str | Path, str | bytes], *, encoding: str = "utf-8") -> list[Path]:
     """Write ``{path: text or bytes}``, all or nothing: every file goes to a temporary file beside its target
-    first, and the targets are replaced only when all were written; the files replaced are kept aside until the
-    last one is in place and put back if one fails. Returns the paths, in the order given."""
+    first, and the targets are replaced only when all were written (as :func:`commit_files` moves them in).
+    Returns the paths, in the order given."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in contents.items():
@@ -167,27 +145,37 @@ def write_files(contents: dict[str | Path, str | bytes], *, encoding: str = "utf
                 os.fsync(handle.fileno())
             if path.is_file():
                 os.chmod(name, path.stat().st_mode & 0o777)
-        kept: list[tuple[Path, Path]] = []
-        done: list[Path] = []
-        try:
-            for tmp, path in staged:
-                if path.exists():
-                    fd, waiting = tempfile.mkstemp(prefix=f".{path.name}-old-", dir=path.parent)
-                    os.close(fd)
-                    os.replace(path, waiting)
-                    kept.append((path, Path(waiting)))
-                os.replace(tmp, path)
-                done.append(path)
-        except BaseException:
-            for path in done:
-                path.unlink(missing_ok=True)
-            for path, waiting in kept:
-                os.replace(waiting, path)
-            raise
-        for _, waiting in kept:
-            waiting.unlink(missing_ok=True)
+        _swap_in(staged)
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
     return [path for _, path in staged]
+
+
+def _swap_in(moves: list[tuple[Path, Path]], remove: list[Path] = ()) -> None:
+    """Move each ``(new, destination)`` into place, all or nothing: the destinations that exist (and the
+    ``remove`` paths) wait aside, beside themselves, until every move succeeded; on a failure the new files are
+    taken out and the waiting ones put back."""
+    displaced = [dest for _, dest in moves if dest.exists()]
+    displaced += [path for path in remove if path.exists() and path not in displaced]
+    kept: list[tuple[Path, Path]] = []  # (original place, where it waits)
+    done: list[Path] = []
+    try:
+        for dest in displaced:
+            fd, waiting = tempfile.mkstemp(prefix=f".{dest.name}-old-", dir=dest.parent)
+            os.close(fd)
+            os.replace(dest, waiting)
+            kept.append((dest, Path(waiting)))
+        for new, dest in moves:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(new, dest)
+            done.append(dest)
+    except BaseException:
+        for dest in done:
+            dest.unlink(missing_ok=True)
+        for dest, waiting in kept:
+            os.replace(waiting, dest)
+        raise
+    for _, waiting in kept:
+        waiting.unlink(missing_ok=True)
