@@ -17,7 +17,7 @@ from ..files import check_replaceable, commit_files, staged_folder
 from .room import MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room, sides
 from .workbook import read_workbooks, resolve_framework
 
-__all__ = ["room_figures", "render_room", "write_room", "build_room", "ROOM_FIGURES", "MARKER"]
+__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "ROOM_FIGURES", "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"
@@ -73,6 +73,29 @@ def _links(result: RoomResult, page_dir: Path, link_base: str | None, link_suffi
     return {a: f"{link_base}{a}{link_suffix if link_suffix is not None else '.html'}" for a in ids}
 
 
+def room_context(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
+                 link_suffix: str | None = None, figures: dict[str, str] | None = None,
+                 min_answers: int | None = None) -> dict:
+    """What the room's page template (``workshop.html.j2``) is rendered with, as :func:`render_room` renders
+    it: a template that extends it (the live facilitator page) gets the same content. Arguments as there."""
+    k = check_room(result, min_answers)
+    links = _links(result, Path(out_dir), link_base, link_suffix)
+    nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
+    labels = dict(zip(result.framework.practices["practice_id"], result.framework.practices["label"]))
+    gaps = result.gaps.dropna(subset=["gap"])
+    gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
+    gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
+    n_client, n_partner = sides(result.participants)
+    not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
+    return dict(
+        r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
+        n_client=n_client, n_partner=n_partner, n_hidden=not_compared, min_answers=k,
+        min_for_interval=MIN_FOR_INTERVAL, too_few=TOO_FEW, hidden=result.hidden_practices.to_dict("records"),
+        cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
+        areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
+        participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
+
+
 def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
                 link_suffix: str | None = None, figures: dict[str, str] | None = None,
                 min_answers: int | None = None) -> str:
@@ -86,22 +109,9 @@ def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | Non
     """
     from ..report.pages import environment
 
-    k = check_room(result, min_answers)
-    links = _links(result, Path(out_dir), link_base, link_suffix)
-    nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
-    labels = dict(zip(result.framework.practices["practice_id"], result.framework.practices["label"]))
-    gaps = result.gaps.dropna(subset=["gap"])
-    gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
-    gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
-    n_client, n_partner = sides(result.participants)
-    not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
-    return environment("html").get_template("workshop.html.j2").render(
-        r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
-        n_client=n_client, n_partner=n_partner, n_hidden=not_compared, min_answers=k,
-        min_for_interval=MIN_FOR_INTERVAL, too_few=TOO_FEW, hidden=result.hidden_practices.to_dict("records"),
-        cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
-        areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
-        participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
+    context = room_context(result, out_dir, link_base=link_base, link_suffix=link_suffix, figures=figures,
+                           min_answers=min_answers)
+    return environment("html").get_template("workshop.html.j2").render(**context)
 
 
 def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
