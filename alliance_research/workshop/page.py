@@ -17,7 +17,7 @@ from ..files import check_replaceable, commit_files, staged_folder
 from .room import MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room, sides
 from .workbook import read_workbooks, resolve_framework
 
-__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "ROOM_FIGURES", "MARKER"]
+__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers", "ROOM_FIGURES", "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"
@@ -148,11 +148,29 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_answers(files, framework: Framework) -> "pd.DataFrame":
+    """The room's ratings from filled workbooks (or folders of them) and live rooms' folders (holding
+    ``room.sqlite3``, :func:`~alliance_research.workshop.live.read_room`), together, in the long format
+    :func:`~alliance_research.workshop.read_workbooks` gives."""
+    import pandas as pd
+
+    from .live.store import is_room, read_room
+
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    rooms = [p for p in paths if is_room(p)]
+    workbooks = [p for p in paths if not is_room(p)]
+    frames = [read_room(room, framework) for room in rooms]
+    if workbooks or not rooms:
+        frames.append(read_workbooks(workbooks, framework))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def build_room(files, out: str | Path, *, library: str | Path | None = None,
                framework: Framework | str | Path | None = None, link_base: str | None = None,
                link_suffix: str | None = None, n_boot: int = 1000, random_state: int = 0,
                min_answers: int = MIN_ANSWERS, analysis=None) -> tuple[RoomResult, list[Path]]:
-    """What ``alliance-research workshop score`` does: read the workbooks, analyse the library, score the room
+    """What ``alliance-research workshop score`` does: read the workbooks (and live rooms' folders,
+    :func:`read_answers`), analyse the library, score the room
     and write its page into the folder ``out``, replacing it as a whole.
 
     The workbooks are read first, so bad ones fail fast and nothing is written (:class:`LibraryError` lists every
@@ -168,7 +186,7 @@ def build_room(files, out: str | Path, *, library: str | Path | None = None,
     out = Path(out)
     check_replaceable(out, MARKER)
     fw = resolve_framework(framework, library)
-    responses = read_workbooks(files, fw)
+    responses = read_answers(files, fw)
     if analysis is None:
         analysis = analyse(load_library(library, framework=fw), random_state=random_state, n_boot=n_boot)
     room = score_room(responses, analysis, min_answers=k, n_boot=n_boot, random_state=random_state)
