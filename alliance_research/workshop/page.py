@@ -17,7 +17,7 @@ from ..files import check_replaceable, commit_files, staged_folder
 from .room import MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room, sides
 from .workbook import read_workbooks, resolve_framework
 
-__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers", "ROOM_FIGURES", "MARKER"]
+__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers", "room_figure_keys", "ROOM_FIGURES", "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"
@@ -28,6 +28,17 @@ MARKER = ".alliance-research-workshop"
 
 #: The figures :func:`write_room` may write, as ``figures/room-<key>.png``.
 ROOM_FIGURES = ("profile", "gaps")
+
+
+def _comparable_gaps(result: RoomResult):
+    return result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
+
+
+def room_figure_keys(result: RoomResult) -> tuple[str, ...]:
+    """The figures :func:`room_figures` draws for ``result``, known without drawing them: ``"profile"``, and
+    ``"gaps"`` when some practice has enough participants on both sides."""
+    shown = _comparable_gaps(result)
+    return ("profile", "gaps") if not shown.empty and shown["gap"].notna().any() else ("profile",)
 
 
 def room_figures(result: RoomResult, *, min_answers: int | None = None, pyplot: bool = True) -> dict:
@@ -52,8 +63,8 @@ def room_figures(result: RoomResult, *, min_answers: int | None = None, pyplot: 
     for x in np.flatnonzero(~result.profile["shown"].to_numpy(dtype=bool)):
         ax.text(x, result.framework.min_score + 0.08, f"not shown:\nfewer than {result.min_answers} answers",
                 rotation=90, ha="center", va="bottom", fontsize="x-small", color="0.35")
-    shown = result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
-    if not shown.empty and shown["gap"].notna().any():  # only practices with enough people on both sides
+    if "gaps" in room_figure_keys(result):  # only practices with enough people on both sides
+        shown = _comparable_gaps(result)
         ax = plotting.plot_perception_gaps(shown, ROOM, 1, framework=result.framework, pyplot=pyplot)
         ax.title.set_text(f"{label}: client and partner scores per practice")  # keeps the title's place
         figures["gaps"] = ax

@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ...library import ORGANISATION_TYPES
-from ..page import room_context, room_figures
+from ..page import room_context, room_figure_keys, room_figures
 from ..room import MIN_ANSWERS
 from .result import LiveResult
 from .security import (CSRF_COOKIE, CSRF_FIELD, BodyLimit, HostCheck, RateLimit, SecurityHeaders, check_csrf,
@@ -108,19 +108,21 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
     dossiers = Path(analysis.library.path) / "casestudies"
     alliance_ids = set(analysis.library.alliances["alliance_id"])
 
-    def render_result(result, version):
+    def draw(result):
         figures = {}
         for key, ax in room_figures(result, pyplot=False).items():
             buffer = io.BytesIO()
             ax.figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None},
                               pil_kwargs={"compress_level": 3})
             figures[key] = buffer.getvalue()
-        context = room_context(result, ".", link_base="casestudies/", link_suffix=".md",
-                               figures={k: f"figures/room-{k}.png?v={version}" for k in figures})
-        return context, figures
+        return figures
+
+    def render(result, version):
+        return room_context(result, ".", link_base="casestudies/", link_suffix=".md",
+                            figures={k: f"figures/room-{k}.png?v={version}" for k in room_figure_keys(result)})
 
     live = LiveResult(store, analysis, min_answers=min_answers, n_boot=n_boot, random_state=random_state,
-                      render=render_result)
+                      render=render, draw=draw)
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -389,7 +391,7 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
 
     async def figure(request: Request):
         facilitator(request)
-        data = live.snapshot.figures.get(request.path_params["key"])
+        data = (await run_in_threadpool(live.figures)).get(request.path_params["key"])
         if data is None:
             raise HTTPException(404, "No such figure.")
         return Response(data, media_type="image/png")
@@ -409,7 +411,8 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
         async def keep_fresh():
             while True:
                 try:
-                    await run_in_threadpool(live.refresh)
+                    if await run_in_threadpool(live.refresh):
+                        await run_in_threadpool(live.figures)
                 except Exception as err:  # pragma: no cover - a bug must not stop the room; say it and go on
                     live.status = f"The result could not be refreshed: {err}"
                 await asyncio.sleep(refresh_interval)
@@ -434,6 +437,7 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
         Route("/check", check),
         Route("/submit", submit, methods=["POST"]),
         Route("/done", done),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route(f"/facilitator/{secret}/", dashboard),
         Route(f"/facilitator/{secret}/status.json", status_json),
         Route(f"/facilitator/{secret}/state", set_state, methods=["POST"]),

@@ -76,6 +76,7 @@ class Snapshot:
     n_participants: int = 0
     changes: int = -1
     made_at: float = 0.0
+    lock: object = field(default_factory=threading.Lock, repr=False)
 
 
 class LiveResult:
@@ -88,7 +89,7 @@ class LiveResult:
     """
 
     def __init__(self, store, analysis, *, min_answers: int, n_boot: int = 1000, random_state: int = 0,
-                 render=None):
+                 render=None, draw=None):
         from ..room import check_min_answers
 
         self.store = store
@@ -96,7 +97,8 @@ class LiveResult:
         self.min_answers = check_min_answers(min_answers)
         self.n_boot = n_boot
         self.random_state = random_state
-        self.render = render  # (result, version) -> (page context, {name: png bytes})
+        self.render = render  # (result, version) -> page context
+        self.draw = draw  # result -> {name: png bytes}
         self.snapshot = Snapshot()
         self.status = "No one has submitted answers yet."
         self.waiting = 0  # participants whose latest answers are not in the released version
@@ -150,13 +152,23 @@ class LiveResult:
             self.waiting = n
             return False
         version = self.snapshot.version + 1
-        context, figures = self.render(result, version) if self.render else ({}, {})
-        self.snapshot = Snapshot(version=version, result=result, context=context, figures=figures,
+        context = self.render(result, version) if self.render else {}
+        # released before its figures are drawn (drawing takes longer than scoring): the page's numbers are
+        # there at once, and the figures follow (the server calls figures() next, or the first request for one)
+        self.snapshot = Snapshot(version=version, result=result, context=context, figures={},
                                  n_participants=n, changes=changes, made_at=time.time())
         self._views = views
         self.waiting = 0
         self.status = f"Showing the answers of {plural(n, 'participant')} who submitted."
         return True
+
+    def figures(self, snapshot: Snapshot | None = None) -> dict:
+        """The PNG figures of ``snapshot`` (default: the current one), drawn once."""
+        snapshot = snapshot or self.snapshot
+        with snapshot.lock:
+            if not snapshot.figures and snapshot.result is not None and self.draw is not None:
+                snapshot.figures = self.draw(snapshot.result)
+        return snapshot.figures
 
     @staticmethod
     def _people(before: dict, after: dict) -> int:
