@@ -38,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 from ...library import ORGANISATION_TYPES
 from ..page import room_context, room_figure_keys, room_figures
 from ..room import MIN_ANSWERS
-from .result import LiveResult
+from .result import LiveResult, scoring_pool
 from .security import (CSRF_COOKIE, CSRF_FIELD, BodyLimit, HostCheck, RateLimit, SecurityHeaders, check_csrf,
                        csp_for, csrf_token, new_cookie_value)
 from .store import MAX_NOTE, ROOM_CLOSED, ROOM_OPEN, RoomStore
@@ -67,7 +67,7 @@ def _environment():
 def create_app(room, analysis, *, title: str | None = None, min_answers: int = MIN_ANSWERS, n_boot: int = 1000,
                random_state: int = 0, public_url: str | None = None, refresh_interval: float = 0.5,
                rate_limit: tuple[float, int] = (10.0, 120), max_body: int = MAX_BODY,
-               host_names: set[str] | None = None) -> Starlette:
+               host_names: set[str] | None = None, worker: bool = False) -> Starlette:
     """The live room's ASGI application.
 
     Parameters
@@ -95,6 +95,10 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
         The largest request body, in bytes (413 above it).
     host_names : set of str, optional
         Host names answered besides IP addresses (default: ``localhost`` and this machine's names).
+    worker : bool
+        Score the room and draw its figures in a worker process (:func:`~alliance_research.workshop.live.result.
+        scoring_pool`), started with the server, so that the work never slows the participants' requests (what
+        ``workshop serve`` does); else in a thread of the server's process.
     """
     store = RoomStore(room, analysis.framework, title=title)
     fw = analysis.framework
@@ -204,9 +208,13 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
                 for i, a in enumerate(areas.to_dict("records"))]
 
     # -- participants ------------------------------------------------------------------------------------------
+    #
+    # The store's calls are short SQLite statements (a commit, fsync included, takes well under a millisecond
+    # here): they run on the event loop, since handing each to a worker thread cost more than the statement
+    # (bench_live.py). The result's work (scoring, figures) and file reads go to threads or the worker process.
 
     async def home(request: Request):
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if store.state != ROOM_OPEN:
             return page(request, "live-closed.html.j2", who=who)
         return page(request, "live-join.html.j2", who=who)
@@ -214,16 +222,16 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
     async def join(request: Request):
         await form_of(request)
         require_open()
-        if await run_in_threadpool(participant, request) is not None:
+        if participant(request) is not None:
             return RedirectResponse("/about", 303)
-        token = await run_in_threadpool(store.join)
+        token = store.join()
         response = RedirectResponse("/about", 303)
         response.set_cookie(PARTICIPANT_COOKIE, token, max_age=7 * 24 * 3600, httponly=True, samesite="lax",
                             path="/")
         return response
 
     async def about(request: Request):
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             return RedirectResponse("/", 303)
         if request.method == "GET":
@@ -240,12 +248,12 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
         if not kind:
             return page(request, "live-about.html.j2", status=422, who={**who, "organisation": organisation},
                         error="Choose the type of organisation you work for.")
-        await run_in_threadpool(store.set_about, who["respondent_id"], kind, organisation)
+        store.set_about(who["respondent_id"], kind, organisation)
         return RedirectResponse("/area/1", 303)
 
     async def area(request: Request):
         n = area_number(request)
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             return RedirectResponse("/", 303)
         if not who["organisation_type"]:
@@ -270,14 +278,14 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
                     noted.append(practice_id)
             if noted:  # a note without an answer: say so rather than drop it or read it as don't know
                 labels = [p["label"] for p in by_area[n - 1] if p["practice_id"] in noted]
-                own = {**(await run_in_threadpool(store.answers_of, who["respondent_id"])),
+                own = {**(store.answers_of(who["respondent_id"])),
                        **{p: (None, fields.get(f"note:{p}", "")) for p in noted}}
                 return page(request, "live-area.html.j2", status=422, who=who, n=n, area=areas.iloc[n - 1],
                             practices=by_area[n - 1], own=own, descriptors=descriptors, unanswered=set(noted),
                             error="Choose a level or \u201c" + fw.dont_know + "\u201d for " + ", ".join(labels)
                             + " (or clear the note): nothing on this page was saved.")
             if answers:
-                await run_in_threadpool(store.save_answers, who["respondent_id"], answers)
+                store.save_answers(who["respondent_id"], answers)
             if go == "back":
                 return RedirectResponse(f"/area/{n - 1}" if n > 1 else "/about", 303)
             if go == "stay":
@@ -285,13 +293,13 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
             if go == "check" or n == len(areas):
                 return RedirectResponse("/check", 303)
             return RedirectResponse(f"/area/{n + 1}", 303)
-        own = await run_in_threadpool(store.answers_of, who["respondent_id"])
+        own = store.answers_of(who["respondent_id"])
         return page(request, "live-area.html.j2", who=who, n=n, area=areas.iloc[n - 1], practices=by_area[n - 1],
                     own=own, descriptors=descriptors, unanswered=set(), error=None)
 
     async def answer(request: Request):
         """One answer, saved as it is chosen (``live.js``); the reply says only that it was saved."""
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             raise HTTPException(403, "Join the room first.")
         fields = await form_of(request)
@@ -302,21 +310,21 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
         if practice_id not in area_of:
             raise HTTPException(400, "No such practice in the rubric.")
         score = parse_score(fields.get("score", ""))
-        await run_in_threadpool(store.save_answers, who["respondent_id"],
+        store.save_answers(who["respondent_id"],
                                 {practice_id: (score, parse_note(fields.get("note", "")))})
         return JSONResponse({"saved": True})
 
     async def check(request: Request):
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             return RedirectResponse("/", 303)
         if not who["organisation_type"]:
             return RedirectResponse("/about", 303)
         return page(request, "live-check.html.j2", who=who,
-                    progress=await run_in_threadpool(progress, who["respondent_id"]))
+                    progress=progress(who["respondent_id"]))
 
     async def submit(request: Request):
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             raise HTTPException(403, "Join the room first.")
         fields = await form_of(request)
@@ -325,11 +333,11 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
             raise HTTPException(400, "Unknown fields in the form.")
         if not who["organisation_type"]:
             return RedirectResponse("/about", 303)
-        await run_in_threadpool(store.finish, who["respondent_id"])
+        store.finish(who["respondent_id"])
         return RedirectResponse("/done", 303)
 
     async def done(request: Request):
-        who = await run_in_threadpool(participant, request)
+        who = participant(request)
         if who is None:
             return RedirectResponse("/", 303)
         return page(request, "live-done.html.j2", who=who)
@@ -356,7 +364,7 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
 
     async def dashboard(request: Request):
         facilitator(request)
-        status = await run_in_threadpool(counts)
+        status = counts()
         snap = live.snapshot
         common = dict(room_status=status, participant_url=participant_url(request), screen="screen" in request.query_params)
         if snap.version:
@@ -365,14 +373,14 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
 
     async def status_json(request: Request):
         facilitator(request)
-        return JSONResponse(await run_in_threadpool(counts))
+        return JSONResponse(counts())
 
     async def set_state(request: Request):
         facilitator(request)
         fields = await form_of(request)
         if set(fields) != {"state"} or fields["state"] not in (ROOM_OPEN, ROOM_CLOSED):
             raise HTTPException(400, f"The state is {ROOM_OPEN} or {ROOM_CLOSED}.")
-        await run_in_threadpool(store.set_state, fields["state"])
+        store.set_state(fields["state"])
         return RedirectResponse(f"/facilitator/{store.secret}/", 303)
 
     async def qr(request: Request):
@@ -417,10 +425,15 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
                     live.status = f"The result could not be refreshed: {err}"
                 await asyncio.sleep(refresh_interval)
 
+        if worker and live.pool is None:
+            live.pool = await run_in_threadpool(scoring_pool, analysis)
         task = asyncio.create_task(keep_fresh()) if refresh_interval else None
         try:
             yield
         finally:
+            if live.pool is not None:
+                live.pool.shutdown(wait=False, cancel_futures=True)
+                live.pool = None
             if task:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

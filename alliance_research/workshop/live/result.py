@@ -21,7 +21,52 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["LiveResult", "Snapshot", "answer_views", "changed_people", "releasable"]
+__all__ = ["LiveResult", "Snapshot", "answer_views", "changed_people", "releasable", "scoring_pool"]
+
+
+# -- scoring in a worker process ---------------------------------------------------------------------------------
+#
+# Scoring a room and drawing its figures is CPU work in pandas and matplotlib that holds Python's global
+# interpreter lock: done in the server's process, it would stall the event loop that answers the participants
+# for as long as it runs (seconds, for a large room). A worker process, given the library's analysis once,
+# does it on the other core.
+
+_WORKER: dict = {}
+
+
+def _worker_start(analysis) -> None:
+    _WORKER["analysis"] = analysis
+
+
+def _worker_score(responses, min_answers, n_boot, random_state):
+    from ..room import score_room
+
+    return score_room(responses, _WORKER["analysis"], min_answers=min_answers, n_boot=n_boot,
+                      random_state=random_state)
+
+
+def _worker_draw(result) -> dict:
+    import io
+
+    from ..page import room_figures
+
+    figures = {}
+    for key, ax in room_figures(result, pyplot=False).items():
+        buffer = io.BytesIO()
+        ax.figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None},
+                          pil_kwargs={"compress_level": 3})
+        figures[key] = buffer.getvalue()
+    return figures
+
+
+def scoring_pool(analysis):
+    """A one-process pool that scores rooms and draws their figures against ``analysis`` (sent to it once).
+    Started with ``spawn``, so that it inherits none of the server's threads or open files."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_start, initargs=(analysis,))
 
 
 def answer_views(responses, k: int) -> dict:
@@ -89,7 +134,7 @@ class LiveResult:
     """
 
     def __init__(self, store, analysis, *, min_answers: int, n_boot: int = 1000, random_state: int = 0,
-                 render=None, draw=None):
+                 render=None, draw=None, pool=None):
         from ..room import check_min_answers
 
         self.store = store
@@ -99,6 +144,7 @@ class LiveResult:
         self.random_state = random_state
         self.render = render  # (result, version) -> page context
         self.draw = draw  # result -> {name: png bytes}
+        self.pool = pool  # a scoring_pool(), or None to score in the calling thread
         self.snapshot = Snapshot()
         self.status = "No one has submitted answers yet."
         self.waiting = 0  # participants whose latest answers are not in the released version
@@ -145,8 +191,11 @@ class LiveResult:
             self.waiting = 0
             return False
         try:
-            result = score_room(responses, self.analysis, min_answers=k, n_boot=self.n_boot,
-                                random_state=self.random_state)
+            if self.pool is not None:
+                result = self.pool.submit(_worker_score, responses, k, self.n_boot, self.random_state).result()
+            else:
+                result = score_room(responses, self.analysis, min_answers=k, n_boot=self.n_boot,
+                                    random_state=self.random_state)
         except ValueError as err:
             self.status = f"Not shown yet: {err}."
             self.waiting = n
@@ -166,8 +215,11 @@ class LiveResult:
         """The PNG figures of ``snapshot`` (default: the current one), drawn once."""
         snapshot = snapshot or self.snapshot
         with snapshot.lock:
-            if not snapshot.figures and snapshot.result is not None and self.draw is not None:
-                snapshot.figures = self.draw(snapshot.result)
+            if not snapshot.figures and snapshot.result is not None:
+                if self.pool is not None:
+                    snapshot.figures = self.pool.submit(_worker_draw, snapshot.result).result()
+                elif self.draw is not None:
+                    snapshot.figures = self.draw(snapshot.result)
         return snapshot.figures
 
     @staticmethod

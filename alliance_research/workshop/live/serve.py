@@ -63,7 +63,7 @@ def serve(room, *, library=None, framework=None, host: str = LOCALHOST, port: in
     urls = addresses(host, port)
     print(f"Analysing the library (once) and opening the room in {Path(room).resolve()} ...", file=stream)
     app = prepare(room, library=library, framework=framework, title=title, min_answers=min_answers,
-                  n_boot=n_boot, random_state=random_state, public_url=urls[0])
+                  n_boot=n_boot, random_state=random_state, public_url=urls[0], worker=True)
     store = app.state.store
     print(f"\nRoom: {store.title} ({store.state}); answers are kept in {store.path}", file=stream)
     if host == LOCALHOST or host == "localhost" or host == "::1":
