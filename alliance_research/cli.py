@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_workshop_template)
     s = kit.add_parser("score", help="score filled workbooks as a room; write the page to show the room")
     s.add_argument("files", type=Path, nargs="+", metavar="FILES",
-                   help="filled workbooks, or folders of them (every .xlsx in the folder)")
+                   help="filled workbooks, folders of them (every .xlsx in the folder), or live rooms' folders "
+                        "(made by workshop serve: the answers of everyone who submitted)")
     _library_arg(s)
     s.add_argument("--out", type=Path, default=Path("workshop"), metavar="DIR",
                    help="output folder: room.html and figures/ (default: workshop/)")
@@ -108,6 +109,37 @@ def build_parser() -> argparse.ArgumentParser:
                         "is not shown (nor used in area scores, the index or distances), and client and partner "
                         "scores need N on each side (default: 3; at least 2)")
     s.set_defaults(func=cmd_workshop_score)
+    v = kit.add_parser("serve", help="run a live room: participants rate on their phones, the facilitator sees "
+                                     "the room's result as answers arrive")
+    _library_arg(v)
+    v.add_argument("--room", type=Path, default=Path("workshop-room"), metavar="DIR",
+                   help="the room folder: its answers are kept there (SQLite); start again with the same folder "
+                        "to carry on (default: workshop-room/)")
+    v.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 lets the room's "
+                        "network in)")
+    v.add_argument("--port", type=int, default=8000, metavar="N", help="port (default: 8000)")
+    v.add_argument("--title", default=None, metavar="TEXT", help="the room's title, shown to participants")
+    v.add_argument("--min-answers", type=int, default=3, metavar="N",
+                   help="show nothing resting on fewer than N participants' answers, nor any change resting on "
+                        "fewer (default: 3; at least 2)")
+    v.add_argument("--n-boot", type=int, default=1000, metavar="N", help="bootstrap replicates (default: 1000)")
+    v.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    v.set_defaults(func=cmd_workshop_serve)
+    e = kit.add_parser("export", help="write a live room's answers as ratings, or append them to a library")
+    e.add_argument("--room", type=Path, required=True, metavar="DIR", help="the room folder")
+    e.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="the ratings CSV to write (default: DIR/responses.csv); not with --library")
+    e.add_argument("--alliance", default=None, metavar="ID",
+                   help="the alliance the room rated (required with --library: a dossier of the library)")
+    e.add_argument("--wave", type=int, default=1, metavar="N", help="the assessment round (default: 1)")
+    e.add_argument("--library", type=Path, default=None, metavar="PATH",
+                   help="append the answers to this library's data/responses.csv as the wave, checked as "
+                        "import-survey checks")
+    e.add_argument("--framework", default=None, metavar="ID_OR_FILE",
+                   help="rubric id or YAML file (default: sustaining-integration)")
+    e.add_argument("--dry-run", action="store_true", help="check and count the rows, write nothing")
+    e.set_defaults(func=cmd_workshop_export)
     return parser
 
 
@@ -220,6 +252,44 @@ def cmd_workshop_score(args: argparse.Namespace) -> int:
         return 2
     print(room.describe())
     print(f"\nWrote {len(written)} files to {args.out}/. Put {args.out / 'room.html'} on the screen.")
+    return 0
+
+
+def cmd_workshop_serve(args: argparse.Namespace) -> int:
+    from .workshop.live.serve import serve
+
+    if args.min_answers < 2:
+        print(f"alliance-research: --min-answers must be 2 or more; got {args.min_answers}: with one answer behind "
+              f"it, a score on the page is that participant's answer.", file=sys.stderr)
+        return 2
+    if args.n_boot < 0 or args.seed < 0 or not 0 < args.port < 65536:
+        print("alliance-research: --n-boot and --seed must be 0 or more, --port 1 to 65535", file=sys.stderr)
+        return 2
+    try:
+        serve(args.room, library=args.library, framework=args.framework, host=args.host, port=args.port,
+              title=args.title, min_answers=args.min_answers, n_boot=args.n_boot, random_state=args.seed)
+    except ValueError as err:  # e.g. a room made for another rubric, a library too small to cluster
+        print(f"alliance-research: cannot serve the room: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_workshop_export(args: argparse.Namespace) -> int:
+    from .workshop.live.export import export_room
+
+    if args.library is not None and args.out is not None:
+        print("alliance-research: give --out or --library, not both", file=sys.stderr)
+        return 2
+    rows, path = export_room(args.room, out=args.out, alliance_id=args.alliance, wave=args.wave,
+                             library=args.library, framework=args.framework, dry_run=args.dry_run)
+    people = rows["respondent_id"].nunique()
+    what = f"{len(rows)} ratings from {people} participants ({rows['score'].isna().sum()} without an answer)"
+    if path is None:
+        print(f"Would write {what}.")
+    elif args.library is not None:
+        print(f"Appended {what} to {path} as alliance '{args.alliance}', wave {args.wave}.")
+    else:
+        print(f"Wrote {what} to {path}.")
     return 0
 
 

@@ -144,7 +144,6 @@ def lloyd_kmeans(x: np.ndarray, k: int, *, n_init: int = 10, max_iter: int = 100
     KMeansFit
     """
     x = np.asarray(x, dtype=float)
-    n = len(x)
     if initial is None:
         # among distinct rows (the first of each set of identical ones, in row order), so that duplicate profiles
         # cannot start two centroids at one point; with continuous data every row is distinct

@@ -55,7 +55,8 @@ from .framework import load_framework
 from .library import ALLIANCE_ID, ORGANISATION_TYPES, RESPONSE_COLUMNS, library_root, load_library_folder
 from .paths import shown_path
 
-__all__ = ["import_survey", "read_codebook", "load_codebook", "Codebook", "wide_to_long", "META_FIELDS"]
+__all__ = ["import_survey", "append_responses", "read_codebook", "load_codebook", "Codebook", "wide_to_long",
+           "META_FIELDS"]
 
 #: Codebook targets that are not practices (practice ids never contain underscores).
 META_FIELDS = ("respondent_id", "organisation", "organisation_type")
@@ -313,6 +314,34 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         When the library is invalid, any answer is invalid, or any row would duplicate one already there.
         Nothing is written then.
     """
+    return append_responses(lambda fw: wide_to_long(export, codebook, fw, alliance_id, wave), alliance_id, wave,
+                            library, framework=framework, dry_run=dry_run, source=Path(export).as_posix(),
+                            source_detail=Path(codebook).as_posix())
+
+
+def append_responses(rows, alliance_id: str, wave: int, library: str | Path, *,
+                     framework: str | Path | None = None, dry_run: bool = False, source: str = "ratings",
+                     source_detail: str | None = None) -> pd.DataFrame:
+    """Append long ratings to a library's ``data/responses.csv`` as a wave of one alliance, atomically, with the
+    checks of :func:`import_survey` (which calls it): the library is valid, the alliance has a dossier, the wave
+    is a whole number of 1 or more, no row is already there, a respondent keeps their organisation and type,
+    and the file with the new rows loads as a valid library before it replaces the old one.
+
+    Parameters
+    ----------
+    rows : DataFrame or callable
+        The ratings in the ``responses.csv`` columns (``alliance_id`` and ``wave`` are set to the ones given), or
+        a function of the library's framework returning them (so that they are checked against it).
+    alliance_id, wave, library, framework, dry_run
+        As in :func:`import_survey`.
+    source, source_detail : str
+        What the rows came from, named in problems.
+
+    Returns
+    -------
+    DataFrame
+        The rows appended.
+    """
     if library is None:  # library_root(None) is the example library: never import into it by default
         raise LibraryError([Problem("library", None, None, None, "the folder of the library to append to")])
     root = library_root(library)
@@ -330,7 +359,12 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
                                 "a library keeping responses.csv (import-survey appends to the CSV)"))
     if problems:
         raise LibraryError(problems)
-    new = wide_to_long(export, codebook, lib.framework, alliance_id, wave)
+    new = rows(lib.framework) if callable(rows) else rows
+    new = new.assign(alliance_id=alliance_id, wave=wave)[RESPONSE_COLUMNS].reset_index(drop=True)
+    unknown = sorted(set(new["practice_id"]) - set(lib.framework.practice_ids))
+    if unknown:
+        raise LibraryError([Problem(source, None, "practice_id", ", ".join(unknown[:5]),
+                                    f"practices of the library's framework '{lib.framework.id}'")])
     keys = ["alliance_id", "wave", "respondent_id", "practice_id"]
     clash = new.merge(lib.responses[keys], on=keys, how="inner")
     if not clash.empty:
@@ -338,8 +372,9 @@ def import_survey(export: str | Path, codebook: str | Path, alliance_id: str, wa
         raise LibraryError([Problem(shown_path(target, root), None, ", ".join(keys), ", ".join(respondents[:5]),
                                     f"new rows only: {len(clash)} rows for respondents {', '.join(respondents[:5])}"
                                     f"{' ...' if len(respondents) > 5 else ''} are already in alliance "
-                                    f"'{alliance_id}' wave {wave} (was this export imported before?)")])
-    _check_same_respondents(new, lib.responses, export, codebook, lib.framework)
+                                    f"'{alliance_id}' wave {wave} (was this {'export' if source_detail else source}"
+                                    f" imported before?)")])
+    _check_same_respondents(new, lib.responses, source, source_detail or source, lib.framework)
     if not dry_run:
         _append_atomically(target, new, lambda tmp: load_library_folder(
             root, fw, require_responses=True, responses_path=tmp,

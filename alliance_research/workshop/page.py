@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +18,10 @@ from ..files import check_replaceable, commit_files, staged_folder
 from .room import MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room, sides
 from .workbook import read_workbooks, resolve_framework
 
-__all__ = ["room_figures", "render_room", "write_room", "build_room", "ROOM_FIGURES", "MARKER"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers", "room_figure_keys", "ROOM_FIGURES", "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"
@@ -28,6 +32,17 @@ MARKER = ".alliance-research-workshop"
 
 #: The figures :func:`write_room` may write, as ``figures/room-<key>.png``.
 ROOM_FIGURES = ("profile", "gaps")
+
+
+def _comparable_gaps(result: RoomResult):
+    return result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
+
+
+def room_figure_keys(result: RoomResult) -> tuple[str, ...]:
+    """The figures :func:`room_figures` draws for ``result``, known without drawing them: ``"profile"``, and
+    ``"gaps"`` when some practice has enough participants on both sides."""
+    shown = _comparable_gaps(result)
+    return ("profile", "gaps") if not shown.empty and shown["gap"].notna().any() else ("profile",)
 
 
 def room_figures(result: RoomResult, *, min_answers: int | None = None, pyplot: bool = True) -> dict:
@@ -52,8 +67,8 @@ def room_figures(result: RoomResult, *, min_answers: int | None = None, pyplot: 
     for x in np.flatnonzero(~result.profile["shown"].to_numpy(dtype=bool)):
         ax.text(x, result.framework.min_score + 0.08, f"not shown:\nfewer than {result.min_answers} answers",
                 rotation=90, ha="center", va="bottom", fontsize="x-small", color="0.35")
-    shown = result.gaps[result.gaps["comparable"]] if "comparable" in result.gaps else result.gaps
-    if not shown.empty and shown["gap"].notna().any():  # only practices with enough people on both sides
+    if "gaps" in room_figure_keys(result):  # only practices with enough people on both sides
+        shown = _comparable_gaps(result)
         ax = plotting.plot_perception_gaps(shown, ROOM, 1, framework=result.framework, pyplot=pyplot)
         ax.title.set_text(f"{label}: client and partner scores per practice")  # keeps the title's place
         figures["gaps"] = ax
@@ -73,6 +88,29 @@ def _links(result: RoomResult, page_dir: Path, link_base: str | None, link_suffi
     return {a: f"{link_base}{a}{link_suffix if link_suffix is not None else '.html'}" for a in ids}
 
 
+def room_context(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
+                 link_suffix: str | None = None, figures: dict[str, str] | None = None,
+                 min_answers: int | None = None) -> dict:
+    """What the room's page template (``workshop.html.j2``) is rendered with, as :func:`render_room` renders
+    it: a template that extends it (the live facilitator page) gets the same content. Arguments as there."""
+    k = check_room(result, min_answers)
+    links = _links(result, Path(out_dir), link_base, link_suffix)
+    nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
+    labels = dict(zip(result.framework.practices["practice_id"], result.framework.practices["label"]))
+    gaps = result.gaps.dropna(subset=["gap"])
+    gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
+    gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
+    n_client, n_partner = sides(result.participants)
+    not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
+    return dict(
+        r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
+        n_client=n_client, n_partner=n_partner, n_hidden=not_compared, min_answers=k,
+        min_for_interval=MIN_FOR_INTERVAL, too_few=TOO_FEW, hidden=result.hidden_practices.to_dict("records"),
+        cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
+        areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
+        participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
+
+
 def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
                 link_suffix: str | None = None, figures: dict[str, str] | None = None,
                 min_answers: int | None = None) -> str:
@@ -86,22 +124,9 @@ def render_room(result: RoomResult, out_dir: str | Path, *, link_base: str | Non
     """
     from ..report.pages import environment
 
-    k = check_room(result, min_answers)
-    links = _links(result, Path(out_dir), link_base, link_suffix)
-    nearest = result.clusters.set_index("cluster").loc[result.nearest_cluster]
-    labels = dict(zip(result.framework.practices["practice_id"], result.framework.practices["label"]))
-    gaps = result.gaps.dropna(subset=["gap"])
-    gaps = gaps.assign(label=gaps["id"].map(labels), size=gaps["gap"].abs())
-    gaps = gaps.sort_values("size", ascending=False, kind="mergesort").head(5)
-    n_client, n_partner = sides(result.participants)
-    not_compared = int((~result.gaps["comparable"]).sum()) if "comparable" in result.gaps else 0
-    return environment("html").get_template("workshop.html.j2").render(
-        r=result, m=result.maturity, fw=result.framework, nearest=nearest, links=links, figures=figures or {},
-        n_client=n_client, n_partner=n_partner, n_hidden=not_compared, min_answers=k,
-        min_for_interval=MIN_FOR_INTERVAL, too_few=TOO_FEW, hidden=result.hidden_practices.to_dict("records"),
-        cases=result.cases.to_dict("records"), clusters=result.clusters.to_dict("records"),
-        areas=result.areas.to_dict("records"), gaps=gaps.to_dict("records"),
-        participants=result.participants.to_dict("records"), alliances=result.alliances.to_dict("records"))
+    context = room_context(result, out_dir, link_base=link_base, link_suffix=link_suffix, figures=figures,
+                           min_answers=min_answers)
+    return environment("html").get_template("workshop.html.j2").render(**context)
 
 
 def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None = None,
@@ -138,11 +163,29 @@ def write_room(result: RoomResult, out_dir: str | Path, *, link_base: str | None
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_answers(files, framework: Framework) -> pd.DataFrame:
+    """The room's ratings from filled workbooks (or folders of them) and live rooms' folders (holding
+    ``room.sqlite3``, :func:`~alliance_research.workshop.live.read_room`), together, in the long format
+    :func:`~alliance_research.workshop.read_workbooks` gives."""
+    import pandas as pd
+
+    from .live.store import is_room, read_room
+
+    paths = [files] if isinstance(files, (str, Path)) else list(files)
+    rooms = [p for p in paths if is_room(p)]
+    workbooks = [p for p in paths if not is_room(p)]
+    frames = [read_room(room, framework) for room in rooms]
+    if workbooks or not rooms:
+        frames.append(read_workbooks(workbooks, framework))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def build_room(files, out: str | Path, *, library: str | Path | None = None,
                framework: Framework | str | Path | None = None, link_base: str | None = None,
                link_suffix: str | None = None, n_boot: int = 1000, random_state: int = 0,
                min_answers: int = MIN_ANSWERS, analysis=None) -> tuple[RoomResult, list[Path]]:
-    """What ``alliance-research workshop score`` does: read the workbooks, analyse the library, score the room
+    """What ``alliance-research workshop score`` does: read the workbooks (and live rooms' folders,
+    :func:`read_answers`), analyse the library, score the room
     and write its page into the folder ``out``, replacing it as a whole.
 
     The workbooks are read first, so bad ones fail fast and nothing is written (:class:`LibraryError` lists every
@@ -158,7 +201,7 @@ def build_room(files, out: str | Path, *, library: str | Path | None = None,
     out = Path(out)
     check_replaceable(out, MARKER)
     fw = resolve_framework(framework, library)
-    responses = read_workbooks(files, fw)
+    responses = read_answers(files, fw)
     if analysis is None:
         analysis = analyse(load_library(library, framework=fw), random_state=random_state, n_boot=n_boot)
     room = score_room(responses, analysis, min_answers=k, n_boot=n_boot, random_state=random_state)

@@ -349,7 +349,6 @@ def _read_one(path: Path, fw: Framework, problems: list[Problem]) -> dict | None
                                 f"a sheet named '{RATING_SHEET}' (start from a fresh template: "
                                 f"`alliance-research workshop template`)"))
         return None
-    before = len(problems)
     lists = wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames else None
     made_for = lists[_MADE_FOR["framework"]].value if lists is not None else None
     if made_for != fw.id:
