@@ -7,8 +7,8 @@ respondents contiguous lets per-group sums be taken with ``np.add.reduceat`` ins
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,10 @@ import pandas as pd
 from .framework import Framework
 
 GROUPS = ("alliance_id", "wave")
+#: What identifies a respondent, whatever the grouping: one person in one alliance and wave.
+RESPONDENT = ("alliance_id", "wave", "respondent_id")
+#: Columns of a respondent (the same on each of their rows in a loaded library), kept beside the matrix.
+RESPONDENT_COLUMNS = ("organisation", "organisation_type")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,16 @@ class RespondentMatrix:
         For each practice column, the index of its area in ``area_ids``.
     levels : ndarray of int
         The scale's scores, lowest first.
+    consistent : bool
+        Each respondent is one row with one organisation and organisation type (always so for a loaded library;
+        a data frame built by hand may give a respondent two). :meth:`regroup` needs it.
+
+    Notes
+    -----
+    Build the matrix once with :func:`respondent_matrix` and hand it to the statistics that take ``matrix=``
+    (:func:`~alliance_research.scoring.score_responses`, :func:`~alliance_research.gaps.perception_gaps`,
+    :func:`~alliance_research.trends.wave_changes` and the tables of :mod:`~alliance_research.agreement`): each
+    takes the grouping it needs with :meth:`regroup`, which reorders rows instead of pivoting the ratings again.
     """
 
     groups: pd.DataFrame
@@ -49,6 +63,67 @@ class RespondentMatrix:
     area_ids: list[str]
     practice_area: np.ndarray
     levels: np.ndarray
+    consistent: bool = True
+
+    @property
+    def group_columns(self) -> list[str]:
+        """The columns that define a group (those of ``groups`` but ``n_respondents``)."""
+        return [c for c in self.groups.columns if c != "n_respondents"]
+
+    def regroup(self, groups: Sequence[str],
+                columns: Mapping[str, Any | Callable[[pd.DataFrame], Any]] | None = None) -> "RespondentMatrix":
+        """The same ratings grouped by ``groups``, without pivoting the ratings again.
+
+        Gives exactly what :func:`respondent_matrix` gives for the same ratings and ``groups`` (the same row
+        order, ``groups`` and ``respondents`` frames and arrays), with ``columns`` added to the ratings first.
+
+        Parameters
+        ----------
+        groups : sequence of str
+            Columns that define a group: columns of ``respondents`` or of ``columns``.
+        columns : mapping, optional
+            New respondent-level columns, as for :meth:`pandas.DataFrame.assign` on ``respondents`` (an array in
+            matrix order, or a function of the ``respondents`` frame), e.g. a respondent's side from their
+            organisation type. ``regroup(groups, {"side": f})`` equals
+            ``respondent_matrix(responses.assign(side=f), framework, groups)`` when ``f`` computes a rating's
+            side from its respondent's columns.
+
+        Raises
+        ------
+        ValueError
+            When a respondent of the ratings has two organisations or organisation types, or sits in two groups
+            (a data frame built by hand; a loaded library has none), and the new grouping or ``columns`` could
+            depend on it: their rows cannot be regrouped without the ratings.
+
+        Examples
+        --------
+        >>> import alliance_research as ar
+        >>> lib = ar.load_library()
+        >>> m = respondent_matrix(lib.responses, lib.framework)
+        >>> by_wave = m.regroup(["wave"])
+        >>> by_wave.group_columns, int(by_wave.sizes.sum()) == len(m.respondents)
+        (['wave'], True)
+        """
+        groups = list(groups)
+        if not columns and groups == self.group_columns:
+            return self
+        by_respondent = not columns and set(groups) | set(self.group_columns) <= set(RESPONDENT)
+        if not self.consistent and not by_respondent:
+            raise ValueError("the ratings give a respondent two organisations, organisation types or groups, so "
+                             "they cannot be regrouped from the matrix: build it again with respondent_matrix")
+        people = self.respondents.drop(columns="group")
+        if columns:
+            people = people.assign(**columns)
+        missing = [c for c in groups if c not in people.columns]
+        if missing:
+            raise KeyError(f"no respondent column {', '.join(map(repr, missing))} to group by")
+        keys = _keys(groups)
+        # keys hold the respondent's identity, so they are unique and the sort is the one respondent_matrix makes
+        people = people[keys + [c for c in RESPONDENT_COLUMNS if c not in keys]].sort_values(keys, kind="mergesort")
+        order = people.index.to_numpy()
+        people = people.reset_index(drop=True)
+        group_frame, starts = _group(people, groups)
+        return replace(self, groups=group_frame, respondents=people, values=self.values[order], starts=starts)
 
     @property
     def answered(self) -> np.ndarray:
@@ -80,10 +155,53 @@ def respondent_matrix(responses: pd.DataFrame, framework: Framework,
     practice_area = np.array([area_index[a] for a in framework.practices["area_id"]], dtype=int)
     levels = framework.scale["score"].to_numpy(dtype=int)
 
-    # a respondent is one person in one alliance and wave, whatever the grouping
-    keys = groups + [c for c in ("alliance_id", "wave", "respondent_id") if c not in groups]
-    people = (responses[keys + [c for c in ("organisation", "organisation_type") if c not in keys]]
+    keys = _keys(groups)
+    people = (responses[keys + [c for c in RESPONDENT_COLUMNS if c not in keys]]
               .drop_duplicates(keys).sort_values(keys, kind="mergesort").reset_index(drop=True))
+    group_frame, starts = _group(people, groups)
+
+    values = np.full((len(people), len(practice_ids)), np.nan)
+    consistent = True
+    if len(responses):
+        row_of = pd.MultiIndex.from_frame(people[keys]).get_indexer(pd.MultiIndex.from_frame(responses[keys]))
+        col_of = pd.Index(practice_ids).get_indexer(responses["practice_id"])
+        score = pd.to_numeric(responses["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        _check_ratings(responses, col_of, row_of * len(practice_ids) + col_of, score, framework)
+        values[row_of, col_of] = score
+        consistent = _one_row_each(people, responses, row_of, groups)
+    return RespondentMatrix(groups=group_frame, respondents=people, values=values, starts=starts,
+                            practice_ids=practice_ids, area_ids=area_ids, practice_area=practice_area,
+                            levels=levels, consistent=consistent)
+
+
+def matrix_for(responses: pd.DataFrame, framework: Framework, groups: Sequence[str] = GROUPS, *,
+               matrix: RespondentMatrix | None = None,
+               columns: Mapping[str, Any | Callable[[pd.DataFrame], Any]] | None = None) -> RespondentMatrix:
+    """The matrix a statistic needs: ``matrix`` (built once by the caller) regrouped, or else a new one.
+
+    ``matrix`` must be :func:`respondent_matrix` of the same ``responses`` and ``framework`` (any grouping);
+    ``columns`` are respondent-level columns to add first (see :meth:`RespondentMatrix.regroup`). A matrix of
+    another rubric, or with another number of answers, is refused with a ValueError.
+    """
+    if matrix is None:
+        return respondent_matrix(responses.assign(**columns) if columns else responses, framework, groups)
+    if list(matrix.practice_ids) != list(framework.practice_ids):
+        raise ValueError(f"the matrix given is not on the practices of the '{framework.id}' rubric")
+    answers = int(responses["score"].notna().sum()) if len(responses) else 0
+    if int(matrix.answered.sum()) != answers:
+        raise ValueError(f"the matrix given holds {int(matrix.answered.sum())} answers, the responses {answers}: "
+                         "pass the matrix of these responses (respondent_matrix(responses, framework))")
+    return matrix.regroup(groups, columns)
+
+
+def _keys(groups: list[str]) -> list[str]:
+    """The columns a respondent row is sorted and found by: the groups, then the respondent's identity."""
+    # a respondent is one person in one alliance and wave, whatever the grouping
+    return groups + [c for c in RESPONDENT if c not in groups]
+
+
+def _group(people: pd.DataFrame, groups: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Number the groups of ``people`` (sorted by group) into its ``group`` column; the groups frame and starts."""
     if len(people):
         codes = people.groupby(groups, sort=False, observed=True).ngroup().to_numpy()
     else:
@@ -92,18 +210,21 @@ def respondent_matrix(responses: pd.DataFrame, framework: Framework,
     group_frame = people.drop_duplicates("group")[groups].reset_index(drop=True)
     sizes = np.bincount(codes, minlength=len(group_frame)) if len(people) else np.zeros(0, dtype=int)
     group_frame["n_respondents"] = sizes
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    return group_frame, np.concatenate([[0], np.cumsum(sizes)]).astype(int)
 
-    values = np.full((len(people), len(practice_ids)), np.nan)
-    if len(responses):
-        row_of = pd.MultiIndex.from_frame(people[keys]).get_indexer(pd.MultiIndex.from_frame(responses[keys]))
-        col_of = pd.Index(practice_ids).get_indexer(responses["practice_id"])
-        score = pd.to_numeric(responses["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        _check_ratings(responses, col_of, row_of * len(practice_ids) + col_of, score, framework)
-        values[row_of, col_of] = score
-    return RespondentMatrix(groups=group_frame, respondents=people, values=values, starts=starts,
-                            practice_ids=practice_ids, area_ids=area_ids, practice_area=practice_area,
-                            levels=levels)
+
+def _one_row_each(people: pd.DataFrame, responses: pd.DataFrame, row_of: np.ndarray, groups: list[str]) -> bool:
+    """Whether each respondent is one row of ``people``, with the organisation columns of all their ratings."""
+    if not set(groups) <= set(RESPONDENT) and people.duplicated(list(RESPONDENT)).any():
+        return False  # a grouping column that differs between a respondent's ratings split them
+    for column in RESPONDENT_COLUMNS:
+        rated = responses[column].to_numpy()
+        kept = people[column].to_numpy()[row_of]
+        differ = np.flatnonzero(rated != kept)
+        # missing != missing, so only the rows that differ are looked at again (isna is slow on objects)
+        if len(differ) and not (pd.isna(rated[differ]) & pd.isna(kept[differ])).all():
+            return False
+    return True
 
 
 def _check_ratings(responses: pd.DataFrame, col_of: np.ndarray, cell: np.ndarray, score: np.ndarray,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._matrix import GROUPS, long_by_target, respondent_matrix, respondent_scale_scores
+from ._matrix import GROUPS, RespondentMatrix, long_by_target, matrix_for, respondent_scale_scores
 from .framework import Framework
 
 __all__ = ["rwg", "rwg_j", "icc_oneway", "cronbach_alpha", "ICC", "Alpha", "uniform_null_variance",
@@ -365,7 +365,8 @@ def agreement_arrays(m, nan_policy: NanPolicy = "pairwise") -> dict[str, np.ndar
 
 
 def agreement_table(responses: pd.DataFrame, framework: Framework, *, groups: Sequence[str] = GROUPS,
-                    nan_policy: NanPolicy = "pairwise", threshold: float = RWG_THRESHOLD) -> pd.DataFrame:
+                    nan_policy: NanPolicy = "pairwise", threshold: float = RWG_THRESHOLD,
+                    matrix: RespondentMatrix | None = None) -> pd.DataFrame:
     """rwg per practice and rwg(j) per area and overall, for every alliance and wave.
 
     Parameters
@@ -380,6 +381,9 @@ def agreement_table(responses: pd.DataFrame, framework: Framework, *, groups: Se
         How :func:`rwg_j` treats missing answers.
     threshold : float
         Agreement below this is flagged (default 0.70).
+    matrix : RespondentMatrix, optional
+        ``respondent_matrix(responses, framework)`` when the caller has built it already (see
+        :func:`~alliance_research.scoring.score_responses`).
 
     Returns
     -------
@@ -400,7 +404,7 @@ def agreement_table(responses: pd.DataFrame, framework: Framework, *, groups: Se
     James, Demaree & Wolf (1984) [JDW84]_; LeBreton & Senter (2008) [LB08]_ for the 0.70 threshold.
     """
     groups = list(groups)
-    m = respondent_matrix(responses, framework, groups)
+    m = matrix_for(responses, framework, groups, matrix=matrix)
     a = agreement_arrays(m, nan_policy)
     practice_targets = pd.DataFrame({"level": "practice", "id": m.practice_ids, "statistic": "rwg"})
     frames = [long_by_target(m.groups[groups], practice_targets, {
@@ -416,7 +420,7 @@ def agreement_table(responses: pd.DataFrame, framework: Framework, *, groups: Se
 
 
 def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str] = ("wave",),
-              min_answered: float = 0.5) -> pd.DataFrame:
+              min_answered: float = 0.5, matrix: RespondentMatrix | None = None) -> pd.DataFrame:
     """ICC(1) and ICC(2) of respondents nested in alliances, per practice, area and the maturity index.
 
     Parameters
@@ -430,6 +434,9 @@ def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str
     min_answered : float
         For area and index values, a respondent's mean over the answered practices is used only when at least
         this share of them was answered (see :func:`alliance_research.scoring.score_responses`).
+    matrix : RespondentMatrix, optional
+        ``respondent_matrix(responses, framework)`` when the caller has built it already (see
+        :func:`~alliance_research.scoring.score_responses`).
 
     Returns
     -------
@@ -448,7 +455,7 @@ def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str
     Bliese (2000) [Bli00]_; R ``multilevel::ICC1``/``ICC2`` [Bli16]_.
     """
     by = list(by)
-    m = respondent_matrix(responses, framework, list(by) + ["alliance_id"])
+    m = matrix_for(responses, framework, by + ["alliance_id"], matrix=matrix)
     cols = [("practice", pid, np.array([j])) for j, pid in enumerate(m.practice_ids)]
     cols += [("area", aid, np.flatnonzero(m.practice_area == i)) for i, aid in enumerate(m.area_ids)]
     cols.append(("overall", "index", np.arange(len(m.practice_ids))))
@@ -481,8 +488,11 @@ def icc_table(responses: pd.DataFrame, framework: Framework, *, by: Sequence[str
 
 
 def reliability_table(responses: pd.DataFrame, framework: Framework, *, nan_policy: NanPolicy = "pairwise",
-                      ci: float = 0.95) -> pd.DataFrame:
+                      ci: float = 0.95, matrix: RespondentMatrix | None = None) -> pd.DataFrame:
     """Cronbach's alpha of each area's practices, over every respondent (each respondent-wave is one row).
+
+    ``matrix`` is ``respondent_matrix(responses, framework)`` when the caller has built it already (see
+    :func:`~alliance_research.scoring.score_responses`).
 
     Returns
     -------
@@ -494,7 +504,7 @@ def reliability_table(responses: pd.DataFrame, framework: Framework, *, nan_poli
     ----------
     Cronbach (1951) [Cro51]_; Feldt, Woodruff & Salih (1987) [Fel87]_.
     """
-    m = respondent_matrix(responses, framework)
+    m = matrix_for(responses, framework, matrix=matrix)
     rows = []
     for i, area in enumerate(m.area_ids):
         cols = np.flatnonzero(m.practice_area == i)

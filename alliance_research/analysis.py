@@ -1,7 +1,8 @@
 """Every analysis of a library in one object: scores, gaps, changes, clusters and outcomes.
 
 The write-ups, the report and the notebooks all need the same results; :func:`analyse` computes them once with
-one seed, and :class:`Analysis` hands them out.
+one seed, and :class:`Analysis` hands them out. The ratings are pivoted into one respondents-by-practices matrix
+(``Analysis.ratings``) that the scores, gaps, changes and the agreement tables all start from.
 
 A warning that qualifies a result (a :class:`~alliance_research.clustering.ClusterWarning` such as "the chosen k
 is at the edge of the range", or scikit-learn's ``ConvergenceWarning``) is not left to a console nobody reads:
@@ -23,6 +24,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from ._bootstrap import SCORE_OPTIONS
+from ._matrix import RespondentMatrix, respondent_matrix
 from .clustering import ClusterResult, ClusterWarning, cluster_profiles
 from .files import atomic_write
 from .gaps import perception_gaps
@@ -116,6 +118,11 @@ class Analysis:
     caveats : tuple of Caveat
         The warnings that qualify a result, raised while it was computed, in the order they came (e.g. a number
         of clusters chosen at the edge of the range searched). :meth:`caveats_for` gives those of one result.
+    ratings : RespondentMatrix or None
+        The library's ratings as one respondents-by-practices matrix (``respondent_matrix(library.responses,
+        library.framework)``), built once and shared by the scores, gaps, changes and the agreement tables: pass
+        it as ``matrix=`` to any of them (the report does for the ICC and reliability tables). None only for an
+        Analysis made by hand.
     """
 
     library: Library
@@ -132,6 +139,7 @@ class Analysis:
     caveats: tuple[Caveat, ...] = ()
     #: The arguments :func:`analyse` was called with, defaults filled in (``k`` as asked: None = chosen).
     request: dict = field(default_factory=dict)
+    ratings: RespondentMatrix | None = field(default=None, repr=False)
 
     @property
     def framework(self):
@@ -202,16 +210,18 @@ def analyse(library: Library, *, method: str = "kmeans", k: int | None = None, r
         Passed to :func:`~alliance_research.scoring.score_responses` (e.g. ``aggregate="median"``).
     """
     caveats: list[Caveat] = []
+    # the ratings are pivoted once; every statistic below regroups this matrix instead of pivoting them again
+    ratings = respondent_matrix(library.responses, library.framework)
     with _recording("scores", caveats):
-        scores = score_library(library, n_boot=n_boot, random_state=random_state, **score_options)
+        scores = score_library(library, n_boot=n_boot, random_state=random_state, matrix=ratings, **score_options)
         latest = scores.latest()
     shared = {key: score_options[key] for key in SCORE_OPTIONS if key in score_options}
     with _recording("gaps", caveats):
         gaps = perception_gaps(library.responses, library.framework, n_boot=n_boot, random_state=random_state,
-                               **shared)
+                               matrix=ratings, **shared)
     with _recording("changes", caveats):
         changes = wave_changes(library.responses, library.framework, n_boot=n_boot, random_state=random_state,
-                               **shared)
+                               matrix=ratings, **shared)
     with _recording("clusters", caveats):
         clusters = cluster_profiles(latest.profiles(), k=k, method=method, random_state=random_state,
                                     n_boot=cluster_boot, framework=library.framework)
@@ -232,7 +242,7 @@ def analyse(library: Library, *, method: str = "kmeans", k: int | None = None, r
     request = _request(method=method, k=k, random_state=random_state, n_boot=n_boot, cluster_boot=cluster_boot,
                        **score_options)
     return Analysis(library, scores, latest, gaps, changes, clusters, kpi_values, by_cluster, correlation, settings,
-                    qca=configurations, caveats=tuple(caveats), request=request)
+                    qca=configurations, caveats=tuple(caveats), request=request, ratings=ratings)
 
 
 def _request(**options) -> dict:

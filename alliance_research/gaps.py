@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import GROUPS, long_by_target, respondent_matrix, target_frame
+from ._matrix import GROUPS, RespondentMatrix, long_by_target, matrix_for, target_frame
 from .framework import Framework
 
 __all__ = ["perception_gaps", "CLIENT"]
@@ -25,7 +25,8 @@ _KEYS = list(GROUPS)
 def perception_gaps(responses: pd.DataFrame, framework: Framework, *, by: str = "owner",
                     threshold: float = 1.0, min_per_side: int = 2, n_boot: int = 1000, ci: float = 0.95,
                     random_state: int = 0, aggregate: str = "mean", trim: float = 0.2,
-                    index_weights: str = "practice", prorate_share: float = 0.5) -> pd.DataFrame:
+                    index_weights: str = "practice", prorate_share: float = 0.5,
+                    matrix: RespondentMatrix | None = None) -> pd.DataFrame:
     """Client versus partner scores per practice, area and index, for every alliance and wave.
 
     Parameters
@@ -47,6 +48,9 @@ def perception_gaps(responses: pd.DataFrame, framework: Framework, *, by: str = 
         own (a stratified bootstrap), from a generator seeded by ``random_state`` and the side's key.
     aggregate, trim, index_weights, prorate_share
         How scores are made, as in :func:`alliance_research.scoring.score_responses`.
+    matrix : RespondentMatrix, optional
+        ``respondent_matrix(responses, framework)`` when the caller has built it already (see
+        :func:`~alliance_research.scoring.score_responses`); the sides are regrouped from it.
 
     Returns
     -------
@@ -83,9 +87,11 @@ def perception_gaps(responses: pd.DataFrame, framework: Framework, *, by: str = 
         raise ValueError(f"by must be 'owner' or 'organisation_type'; got {by!r}")
     settings = Settings(aggregate=aggregate, trim=trim, prorate_share=prorate_share, index_weights=index_weights,
                         n_boot=n_boot, random_state=random_state)
-    is_client = responses["organisation_type"].eq(CLIENT)
-    side = np.where(is_client, CLIENT, "partners" if by == "owner" else responses["organisation_type"])
-    m = respondent_matrix(responses.assign(side=side), framework, _KEYS + ["side"])
+    def side(rows: pd.DataFrame) -> np.ndarray:
+        kind = rows["organisation_type"]
+        return np.where(kind.eq(CLIENT), CLIENT, "partners" if by == "owner" else kind)
+
+    m = matrix_for(responses, framework, _KEYS + ["side"], matrix=matrix, columns={"side": side})
     groups = m.groups.reset_index(drop=True)
     client = groups[groups["side"] == CLIENT].reset_index().rename(columns={"index": "client_group"})
     others = groups[groups["side"] != CLIENT].reset_index().rename(columns={"index": "partner_group"})

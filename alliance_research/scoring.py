@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_chunks, percentile_interval
-from ._matrix import GROUPS, RespondentMatrix, respondent_matrix, target_counts
+from ._matrix import GROUPS, RespondentMatrix, matrix_for, target_counts
 from .agreement import RWG_THRESHOLD, NanPolicy, agreement_arrays
 from .framework import Framework
 
@@ -168,7 +168,7 @@ def score_responses(responses: pd.DataFrame, framework: Framework, *, groups: Se
                     prorate_share: float = 0.5, min_respondents: int = 3, sparse_share: float = 0.5,
                     agreement_threshold: float = RWG_THRESHOLD, nan_policy: NanPolicy = "pairwise",
                     tolerance: float = 0.5, n_boot: int = 1000, ci: float = 0.95,
-                    random_state: int = 0) -> Scores:
+                    random_state: int = 0, matrix: RespondentMatrix | None = None) -> Scores:
     """Score every group of respondents (by default every alliance and wave).
 
     Parameters
@@ -205,6 +205,10 @@ def score_responses(responses: pd.DataFrame, framework: Framework, *, groups: Se
     random_state : int
         Seed. Each group's replicates come from this seed and the group's key, so they do not depend on the
         rest of the data.
+    matrix : RespondentMatrix, optional
+        ``respondent_matrix(responses, framework)`` (:mod:`alliance_research._matrix`) when the caller has built
+        it already, so that the ratings are not pivoted again (:func:`~alliance_research.analysis.analyse` builds
+        one for all its statistics). The scores are the same either way.
 
     Returns
     -------
@@ -233,7 +237,7 @@ def score_responses(responses: pd.DataFrame, framework: Framework, *, groups: Se
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1; got {ci}")
     groups = list(groups)
-    m = respondent_matrix(responses, framework, groups)
+    m = matrix_for(responses, framework, groups, matrix=matrix)
     point, low, high = _point_and_interval(m, settings, groups, ci)
     agr = agreement_arrays(m, nan_policy)
     params = dict(groups=groups, aggregate=aggregate, trim=trim, index_weights=index_weights,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ._bootstrap import Settings, bootstrap_differences
-from ._matrix import GROUPS, long_by_target, respondent_matrix, target_frame
+from ._matrix import GROUPS, RespondentMatrix, long_by_target, matrix_for, target_frame
 from .framework import Framework
 
 __all__ = ["wave_changes"]
@@ -16,7 +16,8 @@ _KEYS = list(GROUPS)
 
 def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str = "previous",
                  n_boot: int = 1000, ci: float = 0.95, random_state: int = 0, aggregate: str = "mean",
-                 trim: float = 0.2, index_weights: str = "practice", prorate_share: float = 0.5) -> pd.DataFrame:
+                 trim: float = 0.2, index_weights: str = "practice", prorate_share: float = 0.5,
+                 matrix: RespondentMatrix | None = None) -> pd.DataFrame:
     """How each alliance's scores changed from one wave to a later one.
 
     Parameters
@@ -34,6 +35,9 @@ def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str 
         interval.
     aggregate, trim, index_weights, prorate_share
         How scores are made, as in :func:`~alliance_research.scoring.score_responses`.
+    matrix : RespondentMatrix, optional
+        ``respondent_matrix(responses, framework)`` when the caller has built it already (see
+        :func:`~alliance_research.scoring.score_responses`).
 
     Returns
     -------
@@ -63,7 +67,7 @@ def wave_changes(responses: pd.DataFrame, framework: Framework, *, compare: str 
         raise ValueError(f"compare must be 'previous' or 'first'; got {compare!r}")
     settings = Settings(aggregate=aggregate, trim=trim, prorate_share=prorate_share, index_weights=index_weights,
                         n_boot=n_boot, random_state=random_state)
-    m = respondent_matrix(responses, framework, _KEYS)
+    m = matrix_for(responses, framework, _KEYS, matrix=matrix)
     groups = m.groups.reset_index(drop=True)
     position = groups.groupby("alliance_id", sort=False).cumcount().to_numpy()  # groups are sorted by wave
     earlier = np.arange(len(groups)) - (1 if compare == "previous" else position)

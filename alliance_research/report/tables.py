@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._bootstrap import SCORE_OPTIONS
-from .._matrix import GROUPS
+from .._matrix import GROUPS, respondent_matrix
 from ..agreement import icc_table, reliability_table
 from ..files import commit_files
 from ..gaps import perception_gaps
@@ -81,13 +81,16 @@ def score_tables(library: Library, *, random_state: int = 0, n_boot: int = 1000,
     :func:`~alliance_research.scoring.score_responses` (e.g. ``aggregate="median"``).
     """
     score_options = {k: options[k] for k in SCORE_OPTIONS if k in options}
-    scores = score_library(library, random_state=random_state, n_boot=n_boot, ci=ci, **options)
+    # one pivot of the ratings for every table (see analysis.analyse)
+    ratings = respondent_matrix(library.responses, library.framework)
+    scores = score_library(library, random_state=random_state, n_boot=n_boot, ci=ci, matrix=ratings, **options)
     gaps = perception_gaps(library.responses, library.framework, random_state=random_state, n_boot=n_boot, ci=ci,
-                           **score_options)
+                           matrix=ratings, **score_options)
     changes = wave_changes(library.responses, library.framework, random_state=random_state, n_boot=n_boot, ci=ci,
-                           **score_options)
-    icc = icc_table(library.responses, library.framework, min_answered=options.get("prorate_share", 0.5))
-    alpha = reliability_table(library.responses, library.framework, ci=ci)
+                           matrix=ratings, **score_options)
+    icc = icc_table(library.responses, library.framework, min_answered=options.get("prorate_share", 0.5),
+                    matrix=ratings)
+    alpha = reliability_table(library.responses, library.framework, ci=ci, matrix=ratings)
     reliability = _reliability(icc, alpha)
     return {
         "scores.csv": scores.wide(),
@@ -151,11 +154,12 @@ def analysis_tables(a) -> dict[str, pd.DataFrame]:
     (the rubric as an instrument, every wave: :attr:`~alliance_research.analysis.Analysis.instrument`) and, with
     outcomes,
     ``kpi_by_cluster.csv``, ``maturity_vs_kpi.csv`` and ``configurations.csv`` (the fuzzy-set QCA of each KPI);
-    all computed from one analysis (one seed).
+    all computed from one analysis (one seed). The ICC and reliability tables start from the analysis's ratings
+    matrix (``a.ratings``), not from the ratings again.
     """
     lib = a.library
-    icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"])
-    alpha = reliability_table(lib.responses, lib.framework, ci=a.scores.settings["ci"])
+    icc = icc_table(lib.responses, lib.framework, min_answered=a.scores.settings["prorate_share"], matrix=a.ratings)
+    alpha = reliability_table(lib.responses, lib.framework, ci=a.scores.settings["ci"], matrix=a.ratings)
     reliability = _reliability(icc, alpha)
     tables = {"scores.csv": a.scores.wide(), "agreement.csv": agreement_summary(a.scores, a.gaps, icc)}
     tables |= _cluster_frames(a.clusters, a.latest)
