@@ -21,7 +21,6 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
 
 from ._bootstrap import SCORE_OPTIONS
 from ._matrix import RespondentMatrix, respondent_matrix
@@ -35,10 +34,22 @@ from .qca import library_qca
 from .scoring import Scores, score_library
 from .trends import wave_changes
 
-__all__ = ["Analysis", "Caveat", "analyse", "save_analysis", "load_analysis", "analysis_for", "CAVEAT_WARNINGS"]
+__all__ = ["Analysis", "Caveat", "analyse", "save_analysis", "load_analysis", "analysis_for",  # noqa: F822
+           "CAVEAT_WARNINGS"]
 
-#: The warning categories that qualify a result, and so become caveats on the pages that show it.
-CAVEAT_WARNINGS = (ClusterWarning, ConvergenceWarning)
+def _caveat_warnings() -> tuple:
+    """The warning categories that qualify a result, and so become caveats on the pages that show it:
+    :class:`~alliance_research.clustering.ClusterWarning` and scikit-learn's ``ConvergenceWarning`` (imported
+    here, not at import: reading back a saved analysis needs no scikit-learn)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    return (ClusterWarning, ConvergenceWarning)
+
+
+def __getattr__(name: str):
+    if name == "CAVEAT_WARNINGS":  # the categories, as a constant (PEP 562: loaded on first use)
+        return _caveat_warnings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,7 @@ def _recording(result: str, caveats: list):
         yield
     passed_on = set()
     for w in caught:
-        if issubclass(w.category, CAVEAT_WARNINGS):
+        if issubclass(w.category, _caveat_warnings()):
             caveat = Caveat(result, w.category.__name__, str(w.message))
             if caveat not in caveats:
                 caveats.append(caveat)

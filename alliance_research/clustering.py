@@ -75,9 +75,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from .multiplicity import p_adjust
@@ -256,6 +253,8 @@ class EqualVarianceMixture:
         x = np.asarray(x, dtype=float)
         n, p = x.shape
         k = self.n_components
+        from sklearn.cluster import KMeans  # here: reading back a saved analysis needs no scikit-learn
+
         start = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(x).labels_
         resp = np.eye(k)[start]
         previous = -np.inf
@@ -313,6 +312,8 @@ def _fit(x: np.ndarray, k: int, method: str, random_state: int, covariance: str 
     if covariance == "equal":
         model = EqualVarianceMixture(k, random_state=random_state).fit(x)
     else:
+        from sklearn.mixture import GaussianMixture
+
         model = GaussianMixture(n_components=k, covariance_type="diag", n_init=5, reg_covar=1e-4,
                                 random_state=random_state).fit(x)
     return model.predict(x).astype(int), model
@@ -326,6 +327,8 @@ def _entropy(probabilities: np.ndarray) -> float:
 
 
 def _selection(x: np.ndarray, ks: range, method: str, random_state: int, covariance: str) -> pd.DataFrame:
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     rows = []
     for k in ks:
         labels, model = _fit(x, k, method, random_state, covariance)
@@ -435,6 +438,8 @@ def structure_test(x: np.ndarray, labels: np.ndarray, n_null: int = 100, random_
         ``cluster_index``, ``null_mean``, ``null_low`` (5th percentile), ``p_value``
         (``(1 + #{null <= observed}) / (n_null + 1)``) and ``n_null``.
     """
+    from sklearn.cluster import KMeans
+
     k = len(np.unique(labels))
     observed = cluster_index(x, labels)
     eigen = np.clip(np.linalg.eigvalsh(np.cov(x, rowvar=False)), 0, None)

@@ -74,7 +74,8 @@ def _execute(source: str, target: str, parameters: dict, cwd: str, html: dict | 
     from .kernel import LocalKernelManager
 
     papermill.execute_notebook(source, target, parameters=parameters, kernel_name="python3", progress_bar=False,
-                               cwd=cwd, kernel_manager_class=LocalKernelManager)
+                               cwd=cwd, kernel_manager_class=LocalKernelManager,
+                               request_save_on_cell_execute=False)  # written once, at the end
     if html is not None:  # here, in the worker: the pages are made in parallel too
         notebook_to_html(target, Path(target).with_suffix(".html"), **html)
     return target
