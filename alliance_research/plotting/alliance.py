@@ -3,8 +3,6 @@ its changes between waves; and :class:`AllianceCharts`, which draws the first tw
 fast (matplotlib's blitting on a figure of its own).
 """
 
-
-
 from __future__ import annotations
 
 import textwrap
@@ -18,9 +16,11 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from ..framework import Framework
-from .style import AREA_PALETTE, DOUBTFUL, LEVELS, alliance_rows, check_choice, interval_text, label_rows, level_targets, new_axes, pick_wave, role_colour, row_axes, row_figsize, save_png, scale_ticks, title_and_legend, with_labels
+from .style import (AREA_PALETTE, DOUBTFUL, LEVELS, alliance_rows, check_choice, interval_text, label_rows,
+                    level_targets, new_axes, pick_wave, role_colour, row_axes, row_figsize, save_png, scale_ticks,
+                    title_and_legend, with_labels)
 
-__all__ = ['plot_practice_scores', 'plot_profile', 'plot_perception_gaps', 'plot_wave_changes', 'AllianceCharts']
+__all__ = ["plot_practice_scores", "plot_profile", "plot_perception_gaps", "plot_wave_changes", "AllianceCharts"]
 
 # Size of a radar chart's figure (inches).
 _RADAR_INCHES = (9, 9.5)
@@ -336,8 +336,6 @@ def _line_profile(ax, fw, targets, own, q25, median, q75, labels, reference=None
     handles, _ = ax.get_legend_handles_labels()
     title_and_legend(ax, labels["title"], handles, ncol=3)
     return ax
-
-
 
 
 class _Stamp:

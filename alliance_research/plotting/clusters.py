@@ -6,10 +6,7 @@ They take the alliances-by-practices ``profiles`` that were clustered and the
 (:func:`~alliance_research.plotting.style.cluster_colours`).
 """
 
-
-
 from __future__ import annotations
-
 
 import numpy as np
 import pandas as pd
@@ -20,9 +17,10 @@ from matplotlib.patches import Rectangle
 
 from ..framework import Framework
 from ..clustering import fill_missing
-from .style import LABEL_LIMIT, METHOD_NAMES, check_clustered, cluster_colours, cluster_handles, method_text, new_axes, practice_labels, row_axes, row_names, scale_ticks, title_and_legend
+from .style import (LABEL_LIMIT, METHOD_NAMES, check_clustered, cluster_colours, cluster_handles, method_text, new_axes,
+                    practice_labels, row_axes, row_names, scale_ticks, title_and_legend)
 
-__all__ = ['plot_cluster_map', 'plot_dendrogram', 'plot_cluster_profiles', 'plot_cluster_heatmap']
+__all__ = ["plot_cluster_map", "plot_dendrogram", "plot_cluster_profiles", "plot_cluster_heatmap"]
 
 # Marker areas (points squared) of an alliance and of a cluster centre on the cluster map.
 _POINT_SIZE, _CENTRE_SIZE = 55, 260

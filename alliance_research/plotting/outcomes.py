@@ -1,6 +1,5 @@
 """Charts of outcomes: a KPI's values by maturity cluster."""
 
-
 from __future__ import annotations
 
 import textwrap
@@ -11,7 +10,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from .style import check_choice, cluster_colours, cluster_handles, new_axes, title_and_legend
 
-__all__ = ['plot_kpi_by_cluster']
+__all__ = ["plot_kpi_by_cluster"]
 
 
 # 10. KPIs by cluster

@@ -6,7 +6,6 @@ fixed places in the colour-blind palette, so a reader can follow a cluster from 
 KPIs. A plot function given no ``ax`` draws on :func:`new_axes`.
 """
 
-
 from __future__ import annotations
 
 import textwrap
@@ -22,7 +21,10 @@ from matplotlib.transforms import offset_copy
 from .._text import did_you_mean
 from ..framework import Framework
 
-__all__ = ['AREA_PALETTE', 'CLUSTER_PALETTE', 'LABEL_LIMIT', 'LEVELS', 'DOUBTFUL', 'METHOD_NAMES', 'role_colour', 'check_choice', 'alliance_rows', 'pick_wave', 'level_targets', 'with_labels', 'scale_ticks', 'row_figsize', 'new_axes', 'row_axes', 'label_rows', 'interval_text', 'title_and_legend', 'save_png', 'cluster_colours', 'cluster_label', 'cluster_handles', 'row_names', 'check_clustered', 'practice_labels', 'method_text']
+__all__ = ["AREA_PALETTE", "CLUSTER_PALETTE", "LABEL_LIMIT", "LEVELS", "DOUBTFUL", "METHOD_NAMES", "role_colour",
+           "check_choice", "alliance_rows", "pick_wave", "level_targets", "with_labels", "scale_ticks", "row_figsize",
+           "new_axes", "row_axes", "label_rows", "interval_text", "title_and_legend", "save_png", "cluster_colours",
+           "cluster_label", "cluster_handles", "row_names", "check_clustered", "practice_labels", "method_text"]
 
 
 #: Target levels in the gaps and changes tables.

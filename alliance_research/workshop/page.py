@@ -2,7 +2,6 @@
 a page folder, written all at once.
 """
 
-
 from __future__ import annotations
 
 import os
@@ -15,13 +14,15 @@ import numpy as np
 
 from ..framework import Framework
 from ..files import check_replaceable, commit_files, staged_folder
-from .room import MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room, sides
+from .room import (MIN_ANSWERS, MIN_FOR_INTERVAL, ROOM, TOO_FEW, RoomResult, check_min_answers, check_room, score_room,
+                   sides)
 from .workbook import read_workbooks, resolve_framework
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers", "room_figure_keys", "ROOM_FIGURES", "MARKER"]
+__all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers",
+           "room_figure_keys", "ROOM_FIGURES", "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"

@@ -7,7 +7,6 @@ out of everything computed from the practices, client and partner scores need it
 keeps no raw answers (:func:`score_room` gives the reasoning).
 """
 
-
 from __future__ import annotations
 
 import math
@@ -24,7 +23,8 @@ from ..library import ORGANISATION_TYPES, RESPONSE_COLUMNS
 from ..report.pages import interval, plural, signed
 from .workbook import slug
 
-__all__ = ["score_room", "RoomResult", "check_min_answers", "check_room", "sides", "MIN_ANSWERS", "MIN_ANSWERS_FLOOR", "MIN_FOR_INTERVAL", "TOO_FEW", "ROOM"]
+__all__ = ["score_room", "RoomResult", "check_min_answers", "check_room", "sides", "MIN_ANSWERS", "MIN_ANSWERS_FLOOR",
+           "MIN_FOR_INTERVAL", "TOO_FEW", "ROOM"]
 
 #: The group id the room is scored under.
 ROOM = "room"

@@ -4,7 +4,6 @@ typed in the room and shows them once the room's minimum is met.
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from ..library import ORGANISATION_TYPES, RESPONSE_COLUMNS

@@ -21,7 +21,8 @@ from ..framework import Framework, load_framework
 from ..library import ORGANISATION_TYPES, RESPONSE_COLUMNS
 from ..files import atomic_write
 
-__all__ = ["write_template", "fill_workbook", "read_workbooks", "simulate_room", "resolve_framework", "slug", "RATING_SHEET", "INSTRUCTIONS_SHEET", "LISTS_SHEET", "FIELD_CELLS"]
+__all__ = ["write_template", "fill_workbook", "read_workbooks", "simulate_room", "resolve_framework", "slug",
+           "RATING_SHEET", "INSTRUCTIONS_SHEET", "LISTS_SHEET", "FIELD_CELLS"]
 
 
 INSTRUCTIONS_SHEET = "Instructions"
