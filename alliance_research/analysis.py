@@ -178,7 +178,7 @@ class Analysis:
         caveats: list[Caveat] = []
         with _recording("instrument", caveats):
             waves = sorted(int(w) for w in pd.unique(self.library.responses["wave"]))
-            result = tuple(instrument_quality(self.library, wave) for wave in waves)
+            result = tuple(instrument_quality(self.library, wave, matrix=self.ratings) for wave in waves)
         self.__dict__["instrument_caveats"] = tuple(caveats)
         return result
 

@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._matrix import respondent_matrix
+from ._matrix import matrix_for, respondent_matrix
 from .agreement import cronbach_alpha
 from .framework import Framework
 
@@ -98,8 +98,8 @@ class NotEnoughData(ValueError):
 
 # --- the respondents x practices matrix of one wave ------------------------------------------------------------
 
-def respondent_items(responses, framework: Framework | None = None, wave: int | None = None
-                     ) -> tuple[pd.DataFrame, pd.Series]:
+def respondent_items(responses, framework: Framework | None = None, wave: int | None = None, *,
+                     matrix=None) -> tuple[pd.DataFrame, pd.Series]:
     """One wave's ratings as a respondents x practices matrix, with the rubric's area of every practice.
 
     Parameters
@@ -112,6 +112,9 @@ def respondent_items(responses, framework: Framework | None = None, wave: int | 
     wave : int, optional
         The wave; ``None`` takes the latest one. A respondent who answers in two waves is two rows only when the
         waves are pooled, which this function never does.
+    matrix : RespondentMatrix, optional
+        The respondent matrix of all of ``responses`` (:attr:`Analysis.ratings
+        <alliance_research.analysis.Analysis.ratings>`), taken instead of pivoting the ratings again.
 
     Returns
     -------
@@ -125,17 +128,23 @@ def respondent_items(responses, framework: Framework | None = None, wave: int | 
         framework = getattr(responses, "framework", None)
         if framework is None:
             raise TypeError("pass a Library, or long responses together with framework=")
-    data = getattr(responses, "responses", responses)
+    everything = getattr(responses, "responses", responses)
     if wave is None:
-        if not len(data):
+        if not len(everything):
             raise ValueError("there are no ratings to analyse")
-        wave = int(pd.to_numeric(data["wave"]).max())
-    data = data[pd.to_numeric(data["wave"]) == wave]
+        wave = int(pd.to_numeric(everything["wave"]).max())
+    data = everything[pd.to_numeric(everything["wave"]) == wave]
     if not len(data):
         raise ValueError(f"there are no ratings in wave {wave}")
-    m = respondent_matrix(data, framework, ("wave",))
-    index = pd.MultiIndex.from_frame(m.respondents[["alliance_id", "respondent_id"]])
-    items = pd.DataFrame(m.values, index=index, columns=pd.Index(m.practice_ids, name="practice_id"))
+    if matrix is None:
+        m = respondent_matrix(data, framework, ("wave",))
+        people, values = m.respondents, m.values
+    else:  # the shared matrix by wave (the same row order as pivoting this wave alone), this wave's rows
+        m = matrix_for(everything, framework, ("wave",), matrix=matrix)
+        keep = (pd.to_numeric(m.respondents["wave"]) == wave).to_numpy()
+        people, values = m.respondents[keep], m.values[keep]
+    index = pd.MultiIndex.from_frame(people[["alliance_id", "respondent_id"]])
+    items = pd.DataFrame(values, index=index, columns=pd.Index(m.practice_ids, name="practice_id"))
     areas = pd.Series([m.area_ids[i] for i in m.practice_area], index=pd.Index(m.practice_ids, name="practice_id"),
                       name="area_id")
     return items, areas
@@ -963,7 +972,7 @@ class InstrumentQuality:
 
 def instrument_quality(library, wave: int | None = None, *, framework: Framework | None = None,
                        robust: bool = True, min_n: int = MIN_N,
-                       n_per_parameter: float = N_PER_PARAMETER) -> InstrumentQuality:
+                       n_per_parameter: float = N_PER_PARAMETER, matrix=None) -> InstrumentQuality:
     """Item analysis, omega and the CFA comparison for one wave of a library (the latest by default).
 
     Parameters
@@ -976,6 +985,8 @@ def instrument_quality(library, wave: int | None = None, *, framework: Framework
         The rubric; by default the library's. Practices and areas come from it.
     robust, min_n, n_per_parameter
         As :func:`cfa`.
+    matrix : RespondentMatrix, optional
+        As in :func:`respondent_items`.
 
     Returns
     -------
@@ -996,7 +1007,7 @@ def instrument_quality(library, wave: int | None = None, *, framework: Framework
     data = getattr(library, "responses", library)
     if wave is None:
         wave = int(pd.to_numeric(data["wave"]).max())
-    items, areas = respondent_items(data, fw, wave)
+    items, areas = respondent_items(data, fw, wave, matrix=matrix)
     ia = item_analysis(items, areas)
     kw = {"min_n": min_n, "n_per_parameter": n_per_parameter}
     refusal = cfa_refusal(len(_complete(items)), areas, **kw)
