@@ -126,9 +126,12 @@ def new_axes(figsize: tuple[float, float], *, polar: bool = False, pyplot: bool 
         import matplotlib.pyplot as plt
 
         return plt.subplots(figsize=figsize, subplot_kw=subplot_kw, layout="constrained")[1]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=figsize, layout="constrained").add_subplot(**subplot_kw)
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)  # a renderer of its own: legends and labels are measured as on pyplot's figures
+    return figure.add_subplot(**subplot_kw)
 
 
 def row_axes(ax, n_rows: int, width: float = 9.0, *, pyplot: bool = True):
