@@ -16,7 +16,7 @@ from ..analysis import analyse, save_analysis
 from ..files import check_replaceable, staged_folder
 from ..library import Library
 from .notebooks import (check_parameters, list_notebooks, notebook_parameters, notebook_requires, notebook_title,
-                        submit_notebooks, wait_for_notebooks)
+                        submit_notebooks)
 from .pages import environment
 from .tables import analysis_tables, write_tables
 from .writeups import prepare_worker, render_all
@@ -88,9 +88,10 @@ def build_report(library: Library, out: str | Path, *, random_state: int = 0, me
             # process draws the synthesis figures, so that no core waits for the other's last task.
             jobs = max(1, jobs or os.cpu_count() or 1)
             with ProcessPoolExecutor(max_workers=jobs, initializer=prepare_worker, initargs=(a,)) as pool:
-                running = submit_notebooks(plan, tmp / "notebooks", pool, html={"back_link": "../index.html"})
+                running = submit_notebooks(plan, tmp / "notebooks", pool, html={"back_link": "../index.html"},
+                                           progress=progress)
                 render_all(a, tmp, progress=progress, executor=pool)
-                executed = wait_for_notebooks(running, progress=progress)
+                executed = running.wait()
             pages = [{"title": notebook_title(path), "html": f"notebooks/{path.stem}.html",
                       "ipynb": f"notebooks/{path.name}"} for path in executed]
             _step(bar, "index")

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..paths import EXAMPLE_LIBRARY
 
 __all__ = ["NOTEBOOK_DIR", "list_notebooks", "notebook_parameters", "notebook_requires", "notebook_title",
-           "check_parameters", "run_notebooks", "submit_notebooks", "wait_for_notebooks", "notebook_to_html"]
+           "check_parameters", "run_notebooks", "submit_notebooks", "RunningNotebooks", "notebook_to_html"]
 
 #: Where the notebooks live: ``notebooks/`` beside the package in a source checkout.
 NOTEBOOK_DIR = EXAMPLE_LIBRARY / "notebooks"
@@ -81,37 +81,43 @@ def _execute(source: str, target: str, parameters: dict, cwd: str, html: dict | 
     return target
 
 
-def submit_notebooks(plan: dict[Path, dict], out: str | Path, executor, *, html: dict | None = None) -> dict:
-    """Submit each notebook of ``plan`` to ``executor`` (a process pool), to be executed into ``out``; returns
-    ``{future: notebook}``, the futures in plan order. Parameters are checked first (:func:`check_parameters`);
-    ``html`` as in :func:`run_notebooks`."""
+def submit_notebooks(plan: dict[Path, dict], out: str | Path, executor, *, html: dict | None = None,
+                     progress: bool = False) -> "RunningNotebooks":
+    """Submit each notebook of ``plan`` to ``executor`` (a process pool), to be executed into ``out``, and return
+    at once; :meth:`RunningNotebooks.wait` waits for them. Parameters are checked first
+    (:func:`check_parameters`); ``html`` as in :func:`run_notebooks`. With ``progress`` a bar counts the
+    notebooks as they finish, whatever else the pool is doing meanwhile."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     check_parameters(plan)
-    return {executor.submit(_execute, str(path), str(out / path.name), parameters, str(out),
-                            None if html is None else {"title": notebook_title(path), **html}): path
-            for path, parameters in plan.items()}
-
-
-def wait_for_notebooks(futures: dict, *, progress: bool = False) -> list[Path]:
-    """Wait for the notebooks :func:`submit_notebooks` submitted, with a progress bar; re-raises the first
-    failure (papermill's message names the cell). Returns the executed notebooks, in plan order."""
-    from concurrent.futures import as_completed
-
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(futures), desc="notebooks", unit="notebook")
-    try:
-        for future in as_completed(futures):
-            future.result()
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(futures[future].name)
-    finally:
+        bar = tqdm(total=len(plan), desc="notebooks", unit="notebook")
+    futures = {}
+    for path, parameters in plan.items():
+        future = executor.submit(_execute, str(path), str(out / path.name), parameters, str(out),
+                                 None if html is None else {"title": notebook_title(path), **html})
         if bar is not None:
-            bar.close()
-    return [Path(future.result()) for future in futures]
+            future.add_done_callback(lambda _, bar=bar, name=path.name: (bar.update(1), bar.set_postfix_str(name)))
+        futures[future] = path
+    return RunningNotebooks(futures, bar)
+
+
+class RunningNotebooks:
+    """The notebooks :func:`submit_notebooks` submitted: ``futures`` (future -> notebook, in plan order)."""
+
+    def __init__(self, futures: dict, bar=None):
+        self.futures, self._bar = futures, bar
+
+    def wait(self) -> list[Path]:
+        """Wait for every notebook; re-raises the first failure (papermill's message names the cell). Returns
+        the executed notebooks, in plan order."""
+        try:
+            return [Path(future.result()) for future in self.futures]
+        finally:
+            if self._bar is not None:
+                self._bar.close()
 
 
 def run_notebooks(plan: dict[Path, dict], out: str | Path, *, jobs: int | None = None,
@@ -126,7 +132,7 @@ def run_notebooks(plan: dict[Path, dict], out: str | Path, *, jobs: int | None =
     check_parameters(plan)
     jobs = max(1, jobs or os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=min(jobs, len(plan) or 1)) as pool:
-        return wait_for_notebooks(submit_notebooks(plan, out, pool, html=html), progress=progress)
+        return submit_notebooks(plan, out, pool, html=html, progress=progress).wait()
 
 
 def notebook_to_html(path: str | Path, target: str | Path, *, hide_code: bool = True, title: str | None = None,
