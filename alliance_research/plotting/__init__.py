@@ -20,8 +20,8 @@ Modules: :mod:`~alliance_research.plotting.style` (colours, ticks, legends, new 
 from .alliance import AllianceCharts, plot_perception_gaps, plot_practice_scores, plot_profile, plot_wave_changes
 from .clusters import plot_cluster_heatmap, plot_cluster_map, plot_cluster_profiles, plot_dendrogram
 from .outcomes import plot_kpi_by_cluster
-from .style import CLUSTER_PALETTE, LABEL_LIMIT, new_axes, save_png
+from .style import CLUSTER_PALETTE, LABEL_LIMIT, new_axes, png_bytes, save_png
 
 __all__ = ["plot_practice_scores", "plot_profile", "plot_perception_gaps", "plot_wave_changes", "plot_cluster_map",
            "plot_dendrogram", "plot_cluster_profiles", "plot_cluster_heatmap", "plot_kpi_by_cluster",
-           "AllianceCharts", "CLUSTER_PALETTE", "LABEL_LIMIT", "new_axes", "save_png"]
+           "AllianceCharts", "CLUSTER_PALETTE", "LABEL_LIMIT", "new_axes", "save_png", "png_bytes"]

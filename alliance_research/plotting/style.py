@@ -23,8 +23,9 @@ from ..framework import Framework
 
 __all__ = ["AREA_PALETTE", "CLUSTER_PALETTE", "LABEL_LIMIT", "LEVELS", "DOUBTFUL", "METHOD_NAMES", "role_colour",
            "check_choice", "alliance_rows", "pick_wave", "level_targets", "with_labels", "scale_ticks", "row_figsize",
-           "new_axes", "row_axes", "label_rows", "interval_text", "title_and_legend", "save_png", "cluster_colours",
-           "cluster_label", "cluster_handles", "row_names", "check_clustered", "practice_labels", "method_text"]
+           "new_axes", "row_axes", "label_rows", "interval_text", "title_and_legend", "save_png", "png_bytes",
+           "cluster_colours", "cluster_label", "cluster_handles", "row_names", "check_clustered", "practice_labels",
+           "method_text"]
 
 
 #: Target levels in the gaps and changes tables.
@@ -184,14 +185,24 @@ def title_and_legend(ax, title: str, handles, ncol: int | None = None) -> None:
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def save_png(fig, path, dpi: int = 100) -> str:
-    """Write ``fig`` to ``path`` as the report's PNG files are written; returns the file name.
+# How every PNG of the package is written: cropped to what is drawn, with no version stamp (the same figure gives
+# the same bytes) and light compression (PNG encoding is a large share of the time for hundreds of figures).
+_PNG = {"format": "png", "bbox_inches": "tight", "metadata": {"Software": None}, "pil_kwargs": {"compress_level": 3}}
 
-    Cropped to what is drawn, with no version stamp (the same figure gives the same bytes) and light compression
-    (PNG encoding is a large share of the time for hundreds of figures).
-    """
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+
+def save_png(fig, path, dpi: int = 100) -> str:
+    """Write ``fig`` to ``path`` as the report's PNG files are written; returns the file name."""
+    fig.savefig(path, dpi=dpi, **_PNG)
     return Path(path).name
+
+
+def png_bytes(fig, dpi: int = 100) -> bytes:
+    """``fig`` as the bytes :func:`save_png` would write (for a page that serves figures itself)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, **_PNG)
+    return buffer.getvalue()
 
 
 # ----------------------------------------------------------------------------------------------------------------

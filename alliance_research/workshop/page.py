@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["room_figures", "room_context", "render_room", "write_room", "build_room", "read_answers",
-           "room_figure_keys", "ROOM_FIGURES", "MARKER"]
+           "room_figure_keys", "room_figure_pngs", "ROOM_FIGURES",
+           "MARKER"]
 
 #: A folder holding this marker may be replaced by ``alliance-research workshop score``.
 MARKER = ".alliance-research-workshop"
@@ -74,6 +75,14 @@ def room_figures(result: RoomResult, *, min_answers: int | None = None, pyplot: 
         ax.title.set_text(f"{label}: client and partner scores per practice")  # keeps the title's place
         figures["gaps"] = ax
     return figures
+
+
+def room_figure_pngs(result: RoomResult) -> dict[str, bytes]:
+    """:func:`room_figures` as PNG bytes, as ``write_room`` writes them (for a page that serves them itself),
+    drawn outside pyplot."""
+    from ..plotting import png_bytes
+
+    return {key: png_bytes(ax.figure) for key, ax in room_figures(result, pyplot=False).items()}
 
 
 def _dossier_base(result: RoomResult, page_dir: str | Path) -> str:

@@ -36,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ...library import ORGANISATION_TYPES
-from ..page import room_context, room_figure_keys, room_figures
+from ..page import room_context, room_figure_keys, room_figure_pngs
 from ..room import MIN_ANSWERS
 from .result import LiveResult, scoring_pool
 from .security import (CSRF_COOKIE, CSRF_FIELD, BodyLimit, HostCheck, RateLimit, SecurityHeaders, check_csrf,
@@ -112,21 +112,12 @@ def create_app(room, analysis, *, title: str | None = None, min_answers: int = M
     dossiers = Path(analysis.library.path) / "casestudies"
     alliance_ids = set(analysis.library.alliances["alliance_id"])
 
-    def draw(result):
-        figures = {}
-        for key, ax in room_figures(result, pyplot=False).items():
-            buffer = io.BytesIO()
-            ax.figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None},
-                              pil_kwargs={"compress_level": 3})
-            figures[key] = buffer.getvalue()
-        return figures
-
     def render(result, version):
         return room_context(result, ".", link_base="casestudies/", link_suffix=".md",
                             figures={k: f"figures/room-{k}.png?v={version}" for k in room_figure_keys(result)})
 
     live = LiveResult(store, analysis, min_answers=min_answers, n_boot=n_boot, random_state=random_state,
-                      render=render, draw=draw)
+                      render=render, draw=room_figure_pngs)
 
     # -- helpers -----------------------------------------------------------------------------------------------
 

@@ -45,20 +45,6 @@ def _worker_score(responses, min_answers, n_boot, random_state):
                       random_state=random_state)
 
 
-def _worker_draw(result) -> dict:
-    import io
-
-    from ..page import room_figures
-
-    figures = {}
-    for key, ax in room_figures(result, pyplot=False).items():
-        buffer = io.BytesIO()
-        ax.figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None},
-                          pil_kwargs={"compress_level": 3})
-        figures[key] = buffer.getvalue()
-    return figures
-
-
 def scoring_pool(analysis):
     """A one-process pool that scores rooms and draws their figures against ``analysis`` (sent to it once).
     Started with ``spawn``, so that it inherits none of the server's threads or open files."""
@@ -217,7 +203,9 @@ class LiveResult:
         with snapshot.lock:
             if not snapshot.figures and snapshot.result is not None:
                 if self.pool is not None:
-                    snapshot.figures = self.pool.submit(_worker_draw, snapshot.result).result()
+                    from ..page import room_figure_pngs
+
+                    snapshot.figures = self.pool.submit(room_figure_pngs, snapshot.result).result()
                 elif self.draw is not None:
                     snapshot.figures = self.draw(snapshot.result)
         return snapshot.figures
